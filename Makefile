@@ -1,0 +1,47 @@
+# Governance — every target works on a fresh Debian machine with Python 3.11.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-fast lint bench register verify-audit translations clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile -q -d ex_app/locale -D messages
+
+## make run: with no NEXTCLOUD_URL, the app + the Nextcloud stand-in + a demo organisation.
+run: install
+	$(BIN)/python -m ex_app.dev
+
+## make test: the whole suite (unit, HTTP against the stand-in, contract, browser).
+test: install
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not browser" $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy lib ex_app
+
+bench: install
+	$(BIN)/python -m bench
+
+## make register: print (or run, with OCC=...) the AppAPI registration for a manual-install daemon.
+register: install
+	$(BIN)/python -m ex_app.register $(if $(OCC),--occ "$(OCC)",)
+
+verify-audit: install
+	$(BIN)/python -m lib.services.audit_check
+
+clean:
+	rm -rf $(VENV) .pytest_cache bench-results.json

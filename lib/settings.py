@@ -1,0 +1,51 @@
+"""One Settings object, read once from the environment AppAPI passes (NEXTCLOUD.md §1.3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the ExApp needs; built once at start-up and passed in, never global."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    app_id: str = "governance"
+    app_secret: str = ""
+    app_version: str = "1.0.0"
+    app_host: str = "127.0.0.1"
+    app_port: int = 9035
+    app_display_name: str = "Governance"
+    nextcloud_url: str = ""
+    app_persistent_storage: Path = Field(default_factory=lambda: Path.home() / ".cache" / "governance")
+    database_url: str = ""
+    # The Nextcloud admin account the app impersonates for administrative calls (NEXTCLOUD.md §9.4).
+    governance_admin_user: str = "admin"
+    # Top-menu entry name: the page lives at /index.php/apps/app_api/embedded/<app_id>/<menu_name>.
+    governance_menu_name: str = "main"
+    # Days during which members may object to a destructive request (Communecter: 5).
+    governance_objection_days: int = 5
+    # Seconds an approve/reject link from a notification stays valid.
+    governance_link_ttl: int = 7 * 24 * 3600
+
+    @property
+    def db_url(self) -> str:
+        """DATABASE_URL when set (PostgreSQL), else a SQLite file in persistent storage."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.app_persistent_storage / 'governance.sqlite3'}"
+
+    @property
+    def page_url(self) -> str:
+        """Absolute URL of the app's top-menu page inside Nextcloud (NEXTCLOUD.md §2.2)."""
+        base = self.nextcloud_url.rstrip("/").removesuffix("/index.php")
+        return f"{base}/index.php/apps/app_api/embedded/{self.app_id}/{self.governance_menu_name}"
+
+    @property
+    def proxy_url(self) -> str:
+        """Absolute URL prefix of the AppAPI proxy to this app (NEXTCLOUD.md §2.3)."""
+        base = self.nextcloud_url.rstrip("/").removesuffix("/index.php")
+        return f"{base}/index.php/apps/app_api/proxy/{self.app_id}"
