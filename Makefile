@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint bench register verify-audit translations clean
+i18n-extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -o ex_app/locale/messages.pot ex_app lib/services templates
+	$(BIN)/pybabel update -q -i ex_app/locale/messages.pot -d ex_app/locale -D messages
+
+.PHONY: i18n-extract install run test test-fast lint bench register verify-audit translations clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m venv $(VENV)

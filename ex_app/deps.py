@@ -1,0 +1,80 @@
+"""Request-scoped dependencies: who is calling, in which language, and the CSRF guard.
+
+Nextcloud does not check CSRF on proxy routes (NEXTCLOUD.md §2.3), so every state-changing route
+requires ``X-Governance-CSRF``: an HMAC of the caller's id that only our own page knows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from lib.core.policy import Actor
+from lib.services.governance import Governance
+
+from .i18n import gettext, pick_language
+
+_PAGE = re.compile(r"^(/[A-Za-z0-9._~-]+)*/apps/app_api/embedded/[a-z0-9_-]+/[a-z0-9_-]+$")
+_PROXY = re.compile(r"^(/[A-Za-z0-9._~-]+)*/apps/app_api/proxy/[a-z0-9_-]+$")
+
+
+def get_gov(request: Request) -> Governance:
+    gov: Governance = request.app.state.gov
+    return gov
+
+
+def csrf_token(secret: str, uid: str) -> str:
+    return hmac.new(secret.encode(), f"csrf:{uid}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The Nextcloud user behind this request, their role in the organisation and their language."""
+
+    uid: str
+    actor: Actor
+    lang: str
+    page_base: str  # path of the top-menu page, e.g. /index.php/apps/app_api/embedded/governance/main
+    proxy_base: str  # path of the proxy prefix, e.g. /index.php/apps/app_api/proxy/governance
+    csrf: str
+
+    def _(self, message: str, **params: object) -> str:
+        return gettext(self.lang, message, **params)
+
+
+def get_caller(request: Request, gov: Annotated[Governance, Depends(get_gov)]) -> Caller:
+    uid = request.scope.get("username") or ""
+    lang = pick_language(request.headers.get("x-governance-lang"), request.headers.get("accept-language"))
+    if not uid:  # AppAPI authenticated the app but no Nextcloud user is logged in
+        raise HTTPException(401, gettext(lang, "You must be logged in to Nextcloud."))
+    page = request.headers.get("x-governance-page", "")
+    proxy = request.headers.get("x-governance-proxy", "")
+    s = gov.settings
+    return Caller(
+        uid=uid,
+        actor=gov.actor(uid),
+        lang=lang,
+        page_base=page if _PAGE.match(page) else f"/index.php/apps/app_api/embedded/{s.app_id}/{s.governance_menu_name}",
+        proxy_base=proxy if _PROXY.match(proxy) else f"/index.php/apps/app_api/proxy/{s.app_id}",
+        csrf=csrf_token(s.app_secret, uid),
+    )
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+GovDep = Annotated[Governance, Depends(get_gov)]
+
+
+def require_csrf(request: Request, caller: CallerDep) -> Caller:
+    """State-changing routes only: refuse a request that did not come from our own page."""
+    sent = request.headers.get("x-governance-csrf", "")
+    if not hmac.compare_digest(sent, caller.csrf):
+        raise HTTPException(403, caller._("This action must be made from the Governance page."))
+    return caller
+
+
+WriterDep = Annotated[Caller, Depends(require_csrf)]

@@ -1,0 +1,83 @@
+"""`make run`: a real Nextcloud when NEXTCLOUD_URL is set, else the stand-in with a demo organisation.
+
+With no Nextcloud: starts the Nextcloud stand-in (tests/standin) seeded with demo users, this ExApp,
+registers the ExApp with the stand-in as AppAPI would (heartbeat, init, enable), stores the demo
+organisation, applies it to the stand-in, and prints the one URL to open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from lib.settings import Settings
+
+log = logging.getLogger("governance.dev")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def _start_demo(port: int, app_port: int) -> None:
+    from tests.servers import ServerThread
+    from tests.standin import StandIn
+    from tests.standin.demo import seed_demo
+
+    from .demo import demo_org
+    from .main import create_app
+
+    secret = secrets.token_urlsafe(24)
+    standin = StandIn(app_secret=secret, exapp_url=f"http://127.0.0.1:{app_port}")
+    seed_demo(standin)
+    standin.port = port  # type: ignore[attr-defined]
+    url = standin.start()
+    settings = Settings(
+        app_secret=secret,
+        app_port=app_port,
+        nextcloud_url=url,
+        app_persistent_storage=ROOT / ".data",
+        governance_admin_user="admin",
+    )
+    app = create_app(settings)
+    gov = app.state.gov
+    server = ServerThread(app, port=app_port)
+    server.start()
+    if not gov.org().working_groups:
+        from datetime import date
+
+        gov.orgs.save(demo_org(date.today()))
+    await standin.register_exapp()
+    from lib.services.sync import SyncService
+
+    _plan, result = await asyncio.wrap_future(
+        asyncio.run_coroutine_threadsafe(SyncService(gov).apply("system"), server.loop)
+    )
+    page = f"{url}/index.php/apps/app_api/embedded/{settings.app_id}/{settings.governance_menu_name}"
+    sys.stdout.write(
+        f"\nGovernance demo ({len(result.applied)} change(s) applied to the stand-in).\n"
+        f"Open: {page}\n(use the user switcher at the top: alice facilitates, claire operates, sophie is on the board)\n"
+    )
+    sys.stdout.flush()
+    while True:
+        await asyncio.sleep(3600)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if os.environ.get("NEXTCLOUD_URL"):
+        from .main import run
+
+        run()
+        return
+    port = int(os.environ.get("STANDIN_PORT", "8080"))
+    app_port = int(os.environ.get("APP_PORT", "9035"))
+    try:
+        asyncio.run(_start_demo(port, app_port))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""French and English through Babel/gettext catalogues (ex_app/locale), chosen per request.
+
+The page script sends the Nextcloud user's language (``<html lang>`` of the Nextcloud page) in
+``X-Governance-Lang``; server-side work (notifications) uses the language Nextcloud stores for the user.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from babel.support import NullTranslations, Translations
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+LANGUAGES = ("en", "fr")
+DEFAULT = "en"
+
+
+@lru_cache(maxsize=None)
+def translations(lang: str) -> NullTranslations:
+    """Compiled catalogue for ``lang`` (``make translations`` builds the .mo files)."""
+    return Translations.load(str(LOCALE_DIR), [lang], domain="messages")
+
+
+def pick_language(explicit: str | None, accept_language: str | None) -> str:
+    """First supported language from the explicit choice, then the Accept-Language header."""
+    candidates: list[str] = []
+    if explicit:
+        candidates.append(explicit)
+    for part in (accept_language or "").split(","):
+        candidates.append(part.split(";")[0].strip())
+    for c in candidates:
+        base = c.lower().replace("_", "-").split("-")[0]
+        if base in LANGUAGES:
+            return base
+    return DEFAULT
+
+
+def gettext(lang: str, message: str, **params: object) -> str:
+    text = translations(lang).ugettext(message)
+    return text % params if params else text

@@ -1,0 +1,107 @@
+"""The ExApp process: FastAPI app built on nc_py_api's lifecycle (set_handlers) and AppAPI auth."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from nc_py_api.ex_app import AppAPIAuthMiddleware, set_handlers
+
+from lib.core.errors import GovernanceError
+from lib.services.governance import Governance
+from lib.services.ports import Gateway
+from lib.settings import Settings
+
+from .i18n import gettext, pick_language
+from .lifecycle import make_enabled_handler
+from .routes import pages
+
+log = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def export_for_nc_py_api(settings: Settings) -> None:
+    """nc_py_api reads its configuration from the environment (nc_py_api/_session.py BasicConfig)."""
+    os.environ.update(
+        {
+            "APP_ID": settings.app_id,
+            "APP_SECRET": settings.app_secret,
+            "APP_VERSION": settings.app_version,
+            "NEXTCLOUD_URL": settings.nextcloud_url,
+        }
+    )
+
+
+def default_gateway(settings: Settings) -> Gateway:
+    from lib.nextcloud.factory import gateway_from_settings
+
+    return gateway_from_settings(settings)
+
+
+def create_app(
+    settings: Settings,
+    gateway_factory: Callable[[Settings], Gateway] = default_gateway,
+    governance: Governance | None = None,
+) -> FastAPI:
+    """Build the ASGI app; nothing touches the database or Nextcloud until start-up."""
+    export_for_nc_py_api(settings)
+    gov = governance or Governance(settings, gateway_factory)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        gov.migrate()
+        await gov.start_background()
+        yield
+        await gov.stop_background()
+
+    app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.gov = gov
+    app.add_middleware(AppAPIAuthMiddleware)
+    cwd = os.getcwd()
+    os.chdir(ROOT)  # set_handlers mounts js/ css/ img/ l10n/ from the working directory
+    try:
+        set_handlers(app, make_enabled_handler(gov))
+    finally:
+        os.chdir(cwd)
+    app.include_router(pages.router)
+    _install_error_handlers(app)
+    return app
+
+
+def _lang(request: Request) -> str:
+    return pick_language(request.headers.get("x-governance-lang"), request.headers.get("accept-language"))
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(GovernanceError)
+    async def domain_error(request: Request, exc: GovernanceError) -> JSONResponse:
+        status = getattr(exc, "http_status", 400)
+        return JSONResponse({"error": gettext(_lang(request), str(exc))}, status_code=status)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> PlainTextResponse | JSONResponse:
+        if "application/json" in request.headers.get("accept", ""):
+            return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+        return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> PlainTextResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return PlainTextResponse(gettext(_lang(request), "Something went wrong; nothing was changed."), 500)
+
+
+def run() -> None:  # pragma: no cover - process entry point
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO)
+    settings = Settings()
+    uvicorn.run(create_app(settings), host=settings.app_host, port=settings.app_port, log_level="info")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

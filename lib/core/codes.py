@@ -1,0 +1,116 @@
+"""Every stable error/decision code of the core, with its English message, in one place.
+
+The web layer translates by code; the English text here is the fallback and the reference
+for translators. Messages may use ``{placeholders}`` filled from the error's fields.
+"""
+
+from __future__ import annotations
+
+# Requests (lib/core/requests.py)
+REQUEST_INVALID = "request.invalid"
+REQUEST_ILLEGAL_TRANSITION = "request.illegal_transition"
+REQUEST_SELF_APPROVAL = "request.self_approval"
+REQUEST_SELF_ACCEPTANCE = "request.self_acceptance"
+REQUEST_NOT_REQUESTER = "request.not_requester"
+REQUEST_OBJECTION_WINDOW_OPEN = "request.objection_window_open"
+REQUEST_OBJECTION_WINDOW_CLOSED = "request.objection_window_closed"
+REQUEST_OWN_OBJECTION = "request.own_objection"
+REQUEST_UNKNOWN_GROUP = "request.unknown_group"
+REQUEST_GROUP_EXISTS = "request.group_exists"
+REQUEST_GROUP_ARCHIVED = "request.group_archived"
+REQUEST_ALREADY_MEMBER = "request.already_member"
+REQUEST_NOT_MEMBER = "request.not_member"
+REQUEST_UNKNOWN_INVITATION = "request.unknown_invitation"
+
+# Policy (lib/core/policy.py)
+POLICY_ALLOWED = "policy.allowed"
+POLICY_NOT_OPERATIONS = "policy.not_operations"
+POLICY_NOT_FACILITATOR = "policy.not_facilitator"
+POLICY_OWN_REQUEST = "policy.own_request"
+POLICY_OWN_ACCESS = "policy.own_access"
+POLICY_NOT_REQUESTER = "policy.not_requester"
+POLICY_NOT_GROUP_MEMBER = "policy.not_group_member"
+POLICY_ALREADY_MEMBER = "policy.already_member"
+POLICY_NO_OBJECTION_WINDOW = "policy.no_objection_window"
+POLICY_NOT_A_JOIN = "policy.not_a_join"
+POLICY_NOT_CONCERNED = "policy.not_concerned"
+POLICY_BOARD_OR_OPERATIONS = "policy.board_or_operations"
+POLICY_NO_ACCOUNT = "policy.no_account"
+
+# Decision links (lib/core/tokens.py)
+TOKEN_INVALID = "token.invalid"
+TOKEN_EXPIRED = "token.expired"
+TOKEN_FOREIGN = "token.foreign"
+TOKEN_WRONG_REQUEST = "token.wrong_request"
+TOKEN_STALE = "token.stale"
+TOKEN_USED = "token.used"  # raised by the caller, which remembers used nonces
+
+# Raised by other core modules (errors.py: UnsafePlan, InvalidOrganisation); listed for translators.
+PLAN_UNSAFE = "plan.unsafe"
+ORGANISATION_INVALID = "organisation.invalid"
+
+MESSAGES: dict[str, str] = {
+    PLAN_UNSAFE: "The plan revokes {removals} rights, more than the allowed {limit}.",
+    ORGANISATION_INVALID: "The organisation is not valid: {message}",
+    REQUEST_INVALID: "The request is not valid: {message}",
+    REQUEST_ILLEGAL_TRANSITION: "This request cannot take this step in its current state.",
+    REQUEST_SELF_APPROVAL: "Nobody may decide on their own request.",
+    REQUEST_SELF_ACCEPTANCE: "A person cannot accept their own request to join a group.",
+    REQUEST_NOT_REQUESTER: "Only the person who asked may cancel a request.",
+    REQUEST_OBJECTION_WINDOW_OPEN: "Members may still object to this request until {until}.",
+    REQUEST_OBJECTION_WINDOW_CLOSED: "The time to object to this request is over.",
+    REQUEST_OWN_OBJECTION: "The person who asked cannot object to their own request; they may cancel it.",
+    REQUEST_UNKNOWN_GROUP: "There is no working group {group}.",
+    REQUEST_GROUP_EXISTS: "A working group {group} already exists.",
+    REQUEST_GROUP_ARCHIVED: "The working group {group} is archived.",
+    REQUEST_ALREADY_MEMBER: "{user} already has this role in {group}.",
+    REQUEST_NOT_MEMBER: "{user} is not a member of {group}.",
+    REQUEST_UNKNOWN_INVITATION: "This request has no pending invitation for {email}.",
+    POLICY_ALLOWED: "Allowed.",
+    POLICY_NOT_OPERATIONS: "Only the operations team may do this.",
+    POLICY_NOT_FACILITATOR: "Only a facilitator of the group (or the operations team) may ask for this.",
+    POLICY_OWN_REQUEST: "Nobody may decide on their own request.",
+    POLICY_OWN_ACCESS: "Nobody may decide on a request that changes their own access.",
+    POLICY_NOT_REQUESTER: "Only the person who asked may cancel a request.",
+    POLICY_NOT_GROUP_MEMBER: "Only members of the group may object.",
+    POLICY_ALREADY_MEMBER: "You are already a member of this group.",
+    POLICY_NO_OBJECTION_WINDOW: "This request is not open to objections.",
+    POLICY_NOT_A_JOIN: "Only requests to join a group are accepted by its facilitators.",
+    POLICY_NOT_CONCERNED: "This request does not concern you.",
+    POLICY_BOARD_OR_OPERATIONS: "Only the board and the operations team may see this.",
+    POLICY_NO_ACCOUNT: "You need an account to ask for this.",
+    TOKEN_INVALID: "This decision link is not valid.",
+    TOKEN_EXPIRED: "This decision link has expired; open the request in the app.",
+    TOKEN_FOREIGN: "This decision link was sent to another operator.",
+    TOKEN_WRONG_REQUEST: "This decision link is for another request.",
+    TOKEN_STALE: "The request changed since this link was sent; review the new plan in the app.",
+    TOKEN_USED: "This decision link has already been used.",
+}
+
+# Human wording for IllegalTransition messages: "Request #12 cannot be <action>: it is <state>."
+ACTION_TEXT: dict[str, str] = {
+    "facilitator_accept": "accepted by a facilitator",
+    "approve": "approved",
+    "reject": "rejected",
+    "cancel": "cancelled",
+    "object": "objected to",
+    "start_applying": "applied",
+    "mark_applied": "marked as applied",
+    "mark_failed": "marked as failed",
+    "expire": "expired",
+    "retry": "retried",
+    "account_ready": "completed with the new account",
+}
+
+STATE_TEXT: dict[str, str] = {
+    "pending": "waiting for the operations team",
+    "awaiting_facilitator": "waiting for a facilitator of the group",
+    "approved": "already approved",
+    "applying": "being applied",
+    "applied": "already applied",
+    "rejected": "rejected",
+    "cancelled": "cancelled",
+    "failed": "failed",
+    "expired": "expired",
+    "awaiting_account": "waiting for the invited person's account",
+}

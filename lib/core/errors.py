@@ -1,0 +1,84 @@
+"""The core's errors: one base, typed subclasses with fields, a stable ``code`` for translation.
+
+HTTP status codes belong to ``ex_app/``; here an error only says what went wrong and why.
+Codes and their English messages are listed in :mod:`lib.core.codes`.
+"""
+
+from __future__ import annotations
+
+from . import codes
+
+
+class GovernanceError(Exception):
+    """Base of every error the core raises; ``code`` is stable so the web layer can translate it."""
+
+    code: str = "governance.error"
+
+
+class InvalidRequest(GovernanceError):
+    """A request (or its effect on the organisation) does not make sense: ``field`` says where."""
+
+    def __init__(self, field: str, message: str, code: str = codes.REQUEST_INVALID) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+        self.code = code
+
+
+class IllegalTransition(GovernanceError):
+    """A request cannot take this step from its current state (or not by this person, or not yet)."""
+
+    def __init__(
+        self,
+        request_id: int | None,
+        from_state: str,
+        action: str,
+        code: str = codes.REQUEST_ILLEGAL_TRANSITION,
+        reason: str = "",
+    ) -> None:
+        ref = f"Request #{request_id}" if request_id is not None else "This request"
+        why = reason or f"it is {codes.STATE_TEXT.get(from_state, from_state)}"
+        super().__init__(f"{ref} cannot be {codes.ACTION_TEXT.get(action, action)}: {why}.")
+        self.request_id = request_id
+        self.from_state = from_state
+        self.action = action
+        self.code = code
+
+
+class Forbidden(GovernanceError):
+    """The policy refuses this person this action (see :mod:`lib.core.policy`)."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class InvalidToken(GovernanceError):
+    """A decision link is forged, malformed, expired, or not for this operator/request/plan."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(codes.MESSAGES.get(code, code))
+        self.code = code
+
+
+class UnsafePlan(GovernanceError):
+    """A plan would revoke more than the allowed number of rights at once (octodns TooMuchChange)."""
+
+    code = "plan.unsafe"
+
+    def __init__(self, removals: int, limit: int) -> None:
+        super().__init__(f"The plan revokes {removals} rights, more than the allowed {limit}.")
+        self.removals = removals
+        self.limit = limit
+
+
+class InvalidOrganisation(GovernanceError):
+    """An organisation file does not describe a valid organisation: ``field`` says where."""
+
+    code = "organisation.invalid"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message

@@ -1,0 +1,239 @@
+"""The difference between the desired and the actual Nextcloud state, as an ordered plan.
+
+Gather, decide, apply (cosmicpython ``sync.py``): this module only decides. The plan is
+the smallest set of changes that makes the actual state match the desired one on what
+the app owns, and nothing else:
+
+* groups: only desired groups for which ``managed(gid)`` holds ('admin' and foreign
+  groups are never touched; managed groups absent from the desired state are left to
+  drift);
+* folders: only desired mount points; inside them only attachments, ACL managers and
+  ACL rules that belong to the app (:func:`rule_owner`): a managed group, or a user
+  among the desired folders' user ACL managers (the app's admin account).
+
+Changes sort by phase (lib/core/changes.py): every grant comes before every revocation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from .changes import (
+    AddMember,
+    AttachGroup,
+    Change,
+    CreateFolder,
+    CreateGroup,
+    DetachGroup,
+    RemoveMember,
+    SetAcl,
+    SetAclManager,
+    SetAclRules,
+    SetGroupPermissions,
+)
+from .errors import UnsafePlan
+from .state import AclManager, AclRule, FolderState, NextcloudState
+
+Managed = Callable[[str], bool]
+REVOCATION_PHASE = 80  # changes at or after this phase take a right away (changes.py phases)
+
+
+def is_revocation(change: Change) -> bool:
+    """Whether ``change`` takes a right away (what ``max_removals`` counts)."""
+    return change.phase >= REVOCATION_PHASE
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Sorted changes, counted and checksummed: approvals apply exactly the plan shown."""
+
+    changes: tuple[Change, ...] = ()
+
+    @classmethod
+    def of(cls, changes: Iterable[Change]) -> Plan:
+        return cls(tuple(sorted(changes, key=Change.sort_key)))
+
+    def __len__(self) -> int:
+        return len(self.changes)
+
+    def __iter__(self) -> Iterator[Change]:
+        return iter(self.changes)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.changes
+
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(c.kind for c in self.changes))
+
+    @property
+    def removals(self) -> int:
+        return sum(1 for c in self.changes if is_revocation(c))
+
+    @cached_property
+    def checksum(self) -> str:
+        """sha256 of the change keys in plan order: any different plan has another checksum."""
+        digest = hashlib.sha256()
+        for change in self.changes:
+            digest.update(change.key.encode())
+            digest.update(b"\n")
+        return digest.hexdigest()
+
+    @property
+    def data(self) -> list[dict[str, Any]]:
+        return [c.data for c in self.changes]
+
+    def raise_if_unsafe(self, max_removals: int | None) -> None:
+        """Refuse a plan that revokes more than ``max_removals`` rights (None: no limit)."""
+        if max_removals is not None and self.removals > max_removals:
+            raise UnsafePlan(self.removals, max_removals)
+
+
+def plan(desired: NextcloudState, actual: NextcloudState, managed: Managed) -> Plan:
+    """The changes that bring ``actual`` to ``desired`` on what the app manages."""
+    owned = rule_owner(managed, app_users(desired))
+    changes: list[Change] = list(_group_changes(desired, actual, managed))
+    for mount, want in desired.folders.items():
+        have = actual.folders.get(mount)
+        if have is None:
+            changes.append(CreateFolder(mount))
+            have = FolderState(mount)
+        changes.extend(_attachments(want, have, managed))
+        if want.acl != have.acl:
+            changes.append(SetAcl(mount, want.acl))
+        changes.extend(_managers(want, have, owned))
+        changes.extend(_rules(want, have, owned))
+    return Plan.of(changes)
+
+
+def app_users(desired: NextcloudState) -> frozenset[str]:
+    """Users the app makes ACL managers (its admin account): their rules are app-owned too."""
+    return frozenset(
+        m.mapping_id for f in desired.folders.values() for m in f.managers if m.mapping_type == "user"
+    )
+
+
+def rule_owner(managed: Managed, users: frozenset[str]) -> Callable[[AclRule | AclManager], bool]:
+    """Whether the app owns a rule or manager mapping; the adapter keeps every other one."""
+
+    def owned(item: AclRule | AclManager) -> bool:
+        if item.mapping_type == "group":
+            return managed(item.mapping_id)
+        return item.mapping_type == "user" and item.mapping_id in users
+
+    return owned
+
+
+def _group_changes(desired: NextcloudState, actual: NextcloudState, managed: Managed) -> Iterator[Change]:
+    for gid, members in desired.groups.items():
+        if not managed(gid):
+            continue
+        current = actual.groups.get(gid)
+        if current is None:
+            yield CreateGroup(gid, desired.display_names.get(gid, ""))
+            current = set()
+        yield from (AddMember(gid, uid) for uid in members - current)
+        yield from (RemoveMember(gid, uid) for uid in current - members)
+
+
+def _attachments(want: FolderState, have: FolderState, managed: Managed) -> Iterator[Change]:
+    mount = want.mount_point
+    for gid, bits in want.groups.items():
+        previous = have.groups.get(gid)
+        if not managed(gid) or previous == bits:
+            continue
+        if previous is None:
+            yield AttachGroup(mount, gid, bits)
+        else:
+            yield SetGroupPermissions(mount, gid, bits, previous)
+    yield from (DetachGroup(mount, g) for g in have.groups.keys() - want.groups.keys() if managed(g))
+
+
+def _managers(want: FolderState, have: FolderState, owned: Callable[[AclManager], bool]) -> Iterator[Change]:
+    mount = want.mount_point
+    for m in want.managers ^ have.managers:
+        if owned(m):
+            yield SetAclManager(mount, m.mapping_type, m.mapping_id, m in want.managers)
+
+
+def _rules(want: FolderState, have: FolderState, owned: Callable[[AclRule], bool]) -> Iterator[Change]:
+    for path in want.rules.keys() | have.rules.keys():
+        target = {r for r in want.rules.get(path, ()) if owned(r)}
+        if target != {r for r in have.rules.get(path, ()) if owned(r)}:
+            yield SetAclRules(want.mount_point, path, tuple(sorted(target)))
+
+
+def apply_to_state(
+    state: NextcloudState,
+    changes: Iterable[Change],
+    is_foreign: Callable[[AclRule], bool] = lambda rule: False,
+) -> NextcloudState:
+    """Simulate ``changes`` on a copy of ``state``; SetAclRules keeps the ``is_foreign`` rules."""
+    result = copy_state(state)
+    for change in changes:
+        _apply(result, change, is_foreign)
+    return result
+
+
+def copy_state(state: NextcloudState) -> NextcloudState:
+    folders = {
+        mount: FolderState(
+            f.mount_point,
+            dict(f.groups),
+            f.acl,
+            set(f.managers),
+            {p: set(r) for p, r in f.rules.items()},
+            f.folder_id,
+        )
+        for mount, f in state.folders.items()
+    }
+    groups = {gid: set(members) for gid, members in state.groups.items()}
+    return NextcloudState(groups, folders, set(state.users), dict(state.display_names))
+
+
+def _apply(state: NextcloudState, change: Change, is_foreign: Callable[[AclRule], bool]) -> None:
+    match change:
+        case CreateGroup(gid=gid, display_name=name):
+            state.groups.setdefault(gid, set())
+            if name:
+                state.display_names[gid] = name
+        case AddMember(gid=gid, uid=uid):
+            state.groups.setdefault(gid, set()).add(uid)
+        case RemoveMember(gid=gid, uid=uid):
+            state.groups.get(gid, set()).discard(uid)
+        case CreateFolder(mount_point=mount):
+            state.folders.setdefault(mount, FolderState(mount))
+        case (
+            AttachGroup(mount_point=mount)
+            | SetGroupPermissions(mount_point=mount)
+            | DetachGroup(mount_point=mount)
+            | SetAcl(mount_point=mount)
+            | SetAclManager(mount_point=mount)
+            | SetAclRules(mount_point=mount)
+        ):
+            _apply_to_folder(state.folders[mount], change, is_foreign)
+        case _:
+            raise TypeError(f"unknown change {change!r}")
+
+
+def _apply_to_folder(folder: FolderState, change: Change, is_foreign: Callable[[AclRule], bool]) -> None:
+    match change:
+        case AttachGroup(gid=gid, permissions=bits) | SetGroupPermissions(gid=gid, permissions=bits):
+            folder.groups[gid] = bits
+        case DetachGroup(gid=gid):
+            folder.groups.pop(gid, None)
+        case SetAcl(enabled=enabled):
+            folder.acl = enabled
+        case SetAclManager(mapping_type=kind, mapping_id=mid, manage=manage):
+            (folder.managers.add if manage else folder.managers.discard)(AclManager(kind, mid))
+        case SetAclRules(path=path, rules=rules):
+            kept = {r for r in folder.rules.get(path, ()) if is_foreign(r)} | set(rules)
+            if kept:
+                folder.rules[path] = kept
+            else:
+                folder.rules.pop(path, None)

@@ -1,0 +1,86 @@
+"""WebDAV XML for groupfolders' per-path ACLs (nextcloud/groupfolders:lib/DAV/ACLPlugin.php).
+
+Bodies are built with lxml elements (user data never goes into a string template) and answers are
+parsed with defusedxml. Shapes: fixtures/groupfolders_acl_webdav.json (propfind_acl_depth1,
+proppatch_set_acl_public).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+from xml.etree.ElementTree import Element
+
+from defusedxml.ElementTree import fromstring
+from lxml import etree
+
+from lib.core.state import AclRule
+
+DAV = "DAV:"
+NC = "http://nextcloud.org/ns"
+_NSMAP = {"d": DAV, "nc": NC}
+
+
+def _d(tag: str) -> str:
+    return f"{{{DAV}}}{tag}"
+
+
+def _nc(tag: str) -> str:
+    return f"{{{NC}}}{tag}"
+
+
+def propfind_body() -> bytes:
+    """Ask for the rules set on each path (acl.ts ACL_PROPFIND, reduced to what the app reads)."""
+    root = etree.Element(_d("propfind"), nsmap=_NSMAP)
+    prop = etree.SubElement(root, _d("prop"))
+    for name in ("acl-enabled", "acl-can-manage", "acl-list"):
+        etree.SubElement(prop, _nc(name))
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+
+
+def proppatch_body(rules: set[AclRule]) -> bytes:
+    """The full rule list of one path: PROPPATCH replaces every rule of that path (ACLPlugin::propPatch)."""
+    root = etree.Element(_d("propertyupdate"), nsmap=_NSMAP)
+    prop = etree.SubElement(etree.SubElement(root, _d("set")), _d("prop"))
+    acl_list = etree.SubElement(prop, _nc("acl-list"))
+    for rule in sorted(rules):
+        acl = etree.SubElement(acl_list, _nc("acl"))
+        etree.SubElement(acl, _nc("acl-mapping-type")).text = rule.mapping_type
+        etree.SubElement(acl, _nc("acl-mapping-id")).text = rule.mapping_id
+        etree.SubElement(acl, _nc("acl-mask")).text = str(rule.mask)
+        etree.SubElement(acl, _nc("acl-permissions")).text = str(rule.permissions)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+
+
+def rules_by_href(xml: bytes) -> dict[str, set[AclRule]]:
+    """Map each response's (unquoted) href to the rules of its ``acl-list`` (empty when not returned)."""
+    found: dict[str, set[AclRule]] = {}
+    for response in fromstring(xml).iter(_d("response")):
+        href = unquote(response.findtext(_d("href"), default=""))
+        found[href] = set()
+        for propstat in response.iter(_d("propstat")):
+            acl_list = propstat.find(f"{_d('prop')}/{_nc('acl-list')}")
+            if acl_list is not None and _is_ok(propstat):
+                found[href] = {_rule(acl) for acl in acl_list.iter(_nc("acl"))}
+    return found
+
+
+def acl_list_status(xml: bytes) -> str | None:
+    """Status line of the ``acl-list`` propstat in a PROPPATCH multistatus; None when it succeeded."""
+    for propstat in fromstring(xml).iter(_d("propstat")):
+        if propstat.find(f"{_d('prop')}/{_nc('acl-list')}") is not None and not _is_ok(propstat):
+            return propstat.findtext(_d("status"), default="no status")
+    return None if b"acl-list" in xml else "acl-list missing from the answer"
+
+
+def _is_ok(propstat: Element) -> bool:
+    status = propstat.findtext(_d("status"), default="")
+    return " 200 " in f"{status} "
+
+
+def _rule(acl: Element) -> AclRule:
+    return AclRule(
+        mapping_type=acl.findtext(_nc("acl-mapping-type"), default=""),
+        mapping_id=acl.findtext(_nc("acl-mapping-id"), default=""),
+        mask=int(acl.findtext(_nc("acl-mask"), default="0")),
+        permissions=int(acl.findtext(_nc("acl-permissions"), default="0")),
+    )

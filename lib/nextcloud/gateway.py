@@ -1,0 +1,321 @@
+"""The ``Gateway`` port over Nextcloud: read the actual state, apply one change idempotently.
+
+Every write is safe to replay after a crash or a lost answer: "already done" answers count as
+success, and the two calls Nextcloud would duplicate (attach a group, add an ACL manager) are
+only sent after checking they are still needed (NEXTCLOUD.md §5.1: no duplicate check upstream).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import string
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from typing import Any
+
+from lib.core.changes import (
+    AddMember,
+    AttachGroup,
+    Change,
+    CreateFolder,
+    CreateGroup,
+    DetachGroup,
+    RemoveMember,
+    SetAcl,
+    SetAclManager,
+    SetAclRules,
+    SetGroupPermissions,
+)
+from lib.core.state import AclManager, AclRule, FolderState, NextcloudState
+from lib.services.ports import UserInfo
+
+from . import routes
+from .acl import AclReader, AclWriter
+from .client import AppAPIClient
+from .errors import NextcloudError, NextcloudUnavailable, NotFound
+
+log = logging.getLogger(__name__)
+
+_ID_CHARS = string.ascii_letters + string.digits
+
+
+class NextcloudGateway:
+    """Nextcloud through AppAPI, acting as ``admin_user`` for administration (NEXTCLOUD.md §9.4)."""
+
+    def __init__(self, client: AppAPIClient, admin_user: str) -> None:
+        self._client = client
+        self._admin = admin_user
+        self._ids: dict[str, int] = {}  # mount point -> folder id, from the last read
+        self._managed: Callable[[str], bool] = lambda gid: False
+        self._acl_read = AclReader(client, admin_user)
+        self._acl_write = AclWriter(client, admin_user)
+        self._handlers: dict[type[Change], Callable[[Any], Awaitable[str]]] = {
+            CreateGroup: self._create_group,
+            AddMember: self._add_member,
+            RemoveMember: self._remove_member,
+            CreateFolder: self._create_folder,
+            AttachGroup: self._attach_group,
+            SetGroupPermissions: self._set_group_permissions,
+            SetAcl: self._set_acl,
+            SetAclManager: self._set_acl_manager,
+            SetAclRules: self._set_acl_rules,
+            DetachGroup: self._detach_group,
+        }
+
+    # ---- reading -------------------------------------------------------------------------------
+
+    async def read_state(
+        self,
+        managed: Callable[[str], bool],
+        mount_points: Sequence[str],
+        *,
+        rule_paths: Mapping[str, Collection[str]] | None = None,
+    ) -> NextcloudState:
+        """Managed groups with members, the given folders, and their ACL rules.
+
+        Calls: 1 group list + 1 per managed group + 1 folder list + 1 PROPFIND per ACL folder
+        (+1 per rule path deeper than one level): never folders x users.
+        """
+        self._managed = managed
+        state = NextcloudState()
+        for gid, name in (await self._group_names()).items():
+            if managed(gid):
+                state.groups[gid] = set(await self._ocs("GET", routes.group_members(gid)).get("users", []))
+                state.display_names[gid] = name
+        folders = await self._list_folders()
+        for mount in mount_points:
+            if mount in folders:
+                state.folders[mount] = folders[mount]
+                if folders[mount].acl:
+                    paths = (rule_paths or {}).get(mount, ())
+                    folders[mount].rules = await self._acl_read.rules(mount, paths)
+        return state
+
+    async def _group_names(self) -> dict[str, str]:
+        data = await self._ocs("GET", f"{routes.CLOUD}/groups/details", params={"search": ""})
+        return {g["id"]: str(g.get("displayname") or g["id"]) for g in data.get("groups", [])}
+
+    async def _list_folders(self) -> dict[str, FolderState]:
+        """All folders in one call; refreshes the mount point -> id cache."""
+        data = await self._ocs("GET", routes.FOLDERS)
+        folders = [folder_state(raw) for raw in (data.values() if isinstance(data, dict) else data)]
+        self._ids = {f.mount_point: f.folder_id for f in folders if f.folder_id is not None}
+        return {f.mount_point: f for f in folders}
+
+    async def _folder(self, folder_id: int) -> FolderState:
+        return folder_state(await self._ocs("GET", routes.folder(folder_id)))
+
+    async def _folder_id(self, mount: str) -> int:
+        if mount not in self._ids:
+            await self._list_folders()
+        if mount not in self._ids:
+            raise NotFound(f"find folder {mount}", None, None, f"no team folder is mounted at {mount!r}")
+        return self._ids[mount]
+
+    # ---- applying ------------------------------------------------------------------------------
+
+    async def apply(self, change: Change) -> str:
+        handler = self._handlers.get(type(change))
+        if handler is None:
+            raise TypeError(f"no way to apply {change.kind}")
+        answer = await handler(change)
+        log.info("Applied %s: %s", change, answer)
+        return answer
+
+    async def _create_group(self, c: CreateGroup) -> str:
+        data = {"groupid": c.gid, **({"displayname": c.display_name} if c.display_name else {})}
+        try:
+            await self._ocs("POST", f"{routes.CLOUD}/groups", data=data)
+        except NextcloudError as e:
+            if e.ocs_status == 102:  # "group exists" (GroupsController::addGroup; create_group_existing_json)
+                return "group already exists"
+            raise
+        return "group created"
+
+    async def _add_member(self, c: AddMember) -> str:
+        # Already a member answers 200 (fixtures: add_user_to_group_again_json).
+        await self._membership("POST", c.gid, c.uid, data={"groupid": c.gid})
+        return "member added"
+
+    async def _remove_member(self, c: RemoveMember) -> str:
+        # Not a member answers 200 (remove_user_from_group_not_member_json).
+        await self._membership("DELETE", c.gid, c.uid, params={"groupid": c.gid})
+        return "member removed"
+
+    async def _membership(self, method: str, gid: str, uid: str, **kwargs: Any) -> None:
+        try:
+            await self._ocs(method, routes.user_groups(uid), **kwargs)
+        except NextcloudError as e:  # 102 / 103: UsersController::addToGroup, removeFromGroup
+            reasons = {102: f"group {gid} does not exist", 103: f"user {uid} does not exist"}
+            if e.ocs_status in reasons:
+                raise NextcloudError(e.operation, e.http_status, e.ocs_status, reasons[e.ocs_status]) from e
+            raise
+
+    async def _create_folder(self, c: CreateFolder) -> str:
+        try:
+            raw = await self._ocs("POST", routes.FOLDERS, data={"mountpoint": c.mount_point})
+        except NextcloudError as e:
+            if e.http_status == 400 and "already exists" in e.message.lower():
+                await self._folder_id(c.mount_point)  # remember its id; raises if it is not ours to see
+                return "folder already exists"
+            raise
+        created = folder_state(raw)
+        if created.folder_id is not None:
+            self._ids[created.mount_point] = created.folder_id
+        return f"folder created (id {created.folder_id})"
+
+    async def _attach_group(self, c: AttachGroup) -> str:
+        await self._require_group(
+            c.gid
+        )  # groupfolders accepts unknown ids (fixtures: add_group_unknown_group)
+        fid = await self._folder_id(c.mount_point)
+
+        async def attached() -> bool:
+            return c.gid in (await self._folder(fid)).groups
+
+        async def attach() -> None:
+            try:
+                await self._ocs("POST", routes.folder(fid, "groups"), data={"group": c.gid}, retry=False)
+            except NextcloudError as e:
+                if not (e.http_status == 400 and "already assigned" in e.message.lower()):
+                    raise
+
+        answer = await self._once(attached, attach)
+        await self._permissions(fid, c.gid, c.permissions)
+        return f"group {answer}, permissions {c.permissions}"
+
+    async def _set_group_permissions(self, c: SetGroupPermissions) -> str:
+        await self._permissions(await self._folder_id(c.mount_point), c.gid, c.permissions)
+        return f"permissions {c.permissions}"
+
+    async def _permissions(self, fid: int, gid: str, permissions: int) -> None:
+        path = routes.folder(fid, "groups", gid)
+        raw = await self._ocs("POST", path, data={"permissions": str(permissions)})
+        # Nextcloud answers success even when the group is not attached (an SQL UPDATE of nothing).
+        if folder_state(raw.get("folder", {})).groups.get(gid) != permissions:
+            raise NextcloudError(f"POST {path}", 200, None, f"group {gid} is not attached to folder {fid}")
+
+    async def _set_acl(self, c: SetAcl) -> str:
+        fid = await self._folder_id(c.mount_point)
+        await self._ocs("POST", routes.folder(fid, "acl"), data={"acl": "1" if c.enabled else "0"})
+        return "ACL enabled" if c.enabled else "ACL disabled"
+
+    async def _set_acl_manager(self, c: SetAclManager) -> str:
+        fid = await self._folder_id(c.mount_point)
+        manager = AclManager(c.mapping_type, c.mapping_id)
+
+        async def settled() -> bool:
+            return (manager in (await self._folder(fid)).managers) == c.manage
+
+        async def switch() -> None:
+            data = {"mappingType": c.mapping_type, "mappingId": c.mapping_id, "manageAcl": str(int(c.manage))}
+            await self._ocs("POST", routes.folder(fid, "manageACL"), data=data, retry=False)
+
+        return f"manager {await self._once(settled, switch)}"
+
+    async def _set_acl_rules(self, c: SetAclRules) -> str:
+        path = routes.norm_path(c.path)
+        await self._acl_write.ensure_path(c.mount_point, path)
+        current = await self._acl_read.rules_at(c.mount_point, path)
+        ours = {(r.mapping_type, r.mapping_id) for r in c.rules}
+        kept = {r for r in current if (r.mapping_type, r.mapping_id) not in ours and not self._owned(r)}
+        wanted = kept | set(c.rules)
+        if wanted == current:
+            return "rules already set"
+        await self._acl_write.replace(c.mount_point, path, wanted)
+        return f"{len(c.rules)} rule(s) set, {len(kept)} kept"
+
+    def _owned(self, rule: AclRule) -> bool:
+        return rule.mapping_type == "group" and self._managed(rule.mapping_id)
+
+    async def _detach_group(self, c: DetachGroup) -> str:
+        fid = await self._folder_id(c.mount_point)
+        await self._ocs("DELETE", routes.folder(fid, "groups", c.gid))  # absent group answers success
+        return "group detached"
+
+    async def _require_group(self, gid: str) -> None:
+        data = await self._ocs("GET", f"{routes.CLOUD}/groups", params={"search": gid})
+        if gid not in data.get("groups", []):
+            raise NextcloudError(f"check group {gid}", None, None, f"group {gid} does not exist")
+
+    async def _once(self, done: Callable[[], Awaitable[bool]], act: Callable[[], Awaitable[None]]) -> str:
+        """Send a call Nextcloud would duplicate only while a fresh check says it is still needed."""
+        async for attempt in self._client.retrying(NextcloudUnavailable):
+            with attempt:
+                if await done():
+                    return "already set"
+                await act()
+                return "set"
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # ---- people and notifications ----------------------------------------------------------------
+
+    async def search_users(self, query: str, limit: int = 10) -> list[UserInfo]:
+        data = await self._ocs(
+            "GET", f"{routes.CLOUD}/users/details", params={"search": query, "limit": limit}
+        )
+        users = data.get("users") or {}
+        return [user_info(uid, raw) for uid, raw in users.items()] if isinstance(users, dict) else []
+
+    async def get_user(self, uid: str) -> UserInfo | None:
+        try:
+            return user_info(uid, await self._ocs("GET", routes.user(uid)))
+        except NotFound:
+            return None
+
+    async def is_admin(self, uid: str) -> bool:
+        try:
+            return "admin" in (await self._ocs("GET", routes.user_groups(uid))).get("groups", [])
+        except NotFound:
+            return False
+
+    async def notify(
+        self, user: str, subject: str, subject_params: dict[str, Any], message: str, link: str
+    ) -> str:
+        """Body as nc_py_api/notifications.py ``_create``; the recipient is the impersonated user."""
+        object_id = "".join(secrets.choice(_ID_CHARS) for _ in range(56))
+        params: dict[str, Any] = {
+            "rich_subject": subject,
+            "rich_subject_params": subject_params,
+            "rich_message": message,
+            "rich_message_params": {},
+        }
+        if link:
+            params["link"] = link
+        body = {"object": "app_api", "object_id": object_id, "subject_type": "app_api_ex_app"}
+        await self._client.ocs(
+            "POST", routes.NOTIFY, user=user, json={"params": {**body, "subject_params": params}}
+        )
+        return object_id
+
+    async def delete_notification(self, user: str, object_id: str) -> None:
+        """Find by object id as ``user`` and dismiss every match (a retried create may have made two)."""
+        listed = await self._client.ocs("GET", routes.NOTIFICATIONS, user=user) or []
+        for item in listed:
+            if item.get("object_id") == object_id:
+                try:
+                    await self._client.ocs(
+                        "DELETE", f"{routes.NOTIFICATIONS}/{item['notification_id']}", user=user
+                    )
+                except NotFound:
+                    pass
+
+    async def _ocs(self, method: str, path: str, **kwargs: Any) -> Any:
+        return await self._client.ocs(method, path, user=self._admin, **kwargs)
+
+
+def folder_state(raw: dict[str, Any]) -> FolderState:
+    """A groupfolders Folder (lib/ResponseDefinitions.php); PHP sends ``[]`` for an empty map."""
+    groups = raw.get("groups") or {}
+    return FolderState(
+        mount_point=str(raw.get("mount_point", "")),
+        groups={str(g): int(p) for g, p in groups.items()} if isinstance(groups, dict) else {},
+        acl=bool(raw.get("acl")),
+        managers={AclManager(str(m["type"]), str(m["id"])) for m in raw.get("manage") or []},
+        folder_id=int(raw["id"]) if "id" in raw else None,
+    )
+
+
+def user_info(uid: str, raw: dict[str, Any]) -> UserInfo:
+    name = raw.get("displayname") or raw.get("display-name") or uid
+    return UserInfo(uid=str(raw.get("id") or uid), display_name=str(name), email=str(raw.get("email") or ""))

@@ -1,0 +1,133 @@
+"""The composition root of the app's services: settings, storage, Nextcloud gateway.
+
+Routes call one method of a service; services call the pure core and the adapters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Engine
+
+from lib.core.model import Membership, Organisation, WorkingGroup
+from lib.core.policy import Actor, actor_for
+from lib.settings import Settings
+from lib.store.audit_repo import SqlAuditLog
+from lib.store.db import make_engine, migrate
+from lib.store.journal import SqlJournal
+from lib.store.org_repo import OrgRepository
+
+from .ports import Gateway
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """What everyone may see of a working group."""
+
+    group: WorkingGroup
+    facilitators: tuple[str, ...]
+    member_count: int
+
+
+class Governance:
+    """Everything a route needs, built once at start-up (no globals, no import-time engines)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        gateway_factory: Callable[[Settings], Gateway],
+        engine: Engine | None = None,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine or make_engine(settings.db_url)
+        self.orgs = OrgRepository(self.engine)
+        self.audit = SqlAuditLog(self.engine)
+        self.journal = SqlJournal(self.engine)
+        self._gateway_factory = gateway_factory
+        self._gateway: Gateway | None = None
+        self.today = today
+        self._names: dict[str, str] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def migrate(self) -> None:
+        migrate(self.engine)
+
+    @property
+    def gateway(self) -> Gateway:
+        if self._gateway is None:
+            self._gateway = self._gateway_factory(self.settings)
+        return self._gateway
+
+    def org(self) -> Organisation:
+        return self.orgs.load()
+
+    def actor(self, uid: str) -> Actor:
+        return actor_for(self.org(), uid, today=self.today())
+
+    def working_groups(self) -> list[GroupSummary]:
+        """Active working groups with their facilitators and member counts (one pass over memberships)."""
+        org = self.org()
+        facilitators: dict[str, list[str]] = {}
+        counts: dict[str, set[str]] = {}
+        for m in org.memberships:
+            counts.setdefault(m.group, set()).add(m.user)
+            if m.role is not None and m.role.value == "facilitator":
+                facilitators.setdefault(m.group, []).append(m.user)
+        return [
+            GroupSummary(wg, tuple(sorted(facilitators.get(wg.slug, []))), len(counts.get(wg.slug, ())))
+            for wg in org.working_groups
+            if not wg.archived
+        ]
+
+    async def display_names(self, uids: set[str]) -> dict[str, str]:
+        """Display names from Nextcloud, cached for the process (a name is shown, never trusted)."""
+        missing = [u for u in uids if u not in self._names]
+        if missing:
+            limit = asyncio.Semaphore(8)
+
+            async def fetch(uid: str) -> None:
+                async with limit:
+                    try:
+                        info = await self.gateway.get_user(uid)
+                    except Exception as exc:  # a name is cosmetic: fall back to the id
+                        log.info("no display name for %s: %s", uid, exc)
+                        return
+                    self._names[uid] = info.display_name if info and info.display_name else uid
+
+            await asyncio.gather(*(fetch(u) for u in missing))
+        return {u: self._names.get(u, u) for u in uids}
+
+    async def start_background(self) -> None:
+        """Start the periodic work of this process (see lib/services/background.py)."""
+        from .background import start
+
+        self._tasks = start(self)
+
+    async def stop_background(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+    def members(self, slug: str) -> tuple[Membership, ...]:
+        return self.org().members_of(slug)
+
+    async def check_admin_account(self) -> str:
+        """Empty when the configured admin account exists and is a Nextcloud admin, else why not."""
+        uid = self.settings.governance_admin_user
+        try:
+            if await self.gateway.get_user(uid) is None:
+                return f"The Nextcloud account '{uid}' (GOVERNANCE_ADMIN_USER) does not exist."
+            if not await self.gateway.is_admin(uid):
+                return f"The Nextcloud account '{uid}' (GOVERNANCE_ADMIN_USER) is not an administrator."
+        except Exception as exc:  # any adapter failure becomes the reason AppAPI shows
+            log.warning("admin account check failed: %s", exc)
+            return f"Governance could not check the account '{uid}' in Nextcloud: {exc}"
+        return ""

@@ -1,0 +1,76 @@
+"""The small interfaces the service layer names; adapters implement them (lib/store, lib/nextcloud)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from lib.core.changes import Change
+from lib.core.state import NextcloudState
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    uid: str
+    display_name: str
+    email: str = ""
+
+
+class Gateway(Protocol):
+    """Nextcloud as the app sees it. Every write is idempotent (safe to replay after a crash)."""
+
+    async def read_state(
+        self,
+        managed: Callable[[str], bool],
+        mount_points: Sequence[str],
+        *,
+        rule_paths: Mapping[str, Collection[str]] | None = None,
+    ) -> NextcloudState:
+        """Managed groups, the folders at ``mount_points``, and ACL rules of each folder's root, its
+        children, and the deeper sub-paths in ``rule_paths`` (mount point -> paths)."""
+        ...
+
+    async def apply(self, change: Change) -> str:
+        """Apply one change; return a short text of Nextcloud's answer for the audit log."""
+        ...
+
+    async def search_users(self, query: str, limit: int = 10) -> list[UserInfo]: ...
+
+    async def get_user(self, uid: str) -> UserInfo | None: ...
+
+    async def is_admin(self, uid: str) -> bool: ...
+
+    async def notify(
+        self, user: str, subject: str, subject_params: dict[str, Any], message: str, link: str
+    ) -> str:
+        """Create a notification for ``user``; return its object id (NEXTCLOUD.md §3.1)."""
+        ...
+
+    async def delete_notification(self, user: str, object_id: str) -> None: ...
+
+
+class Journal(Protocol):
+    """Write-ahead journal of plan runs: a crash resumes a run without applying anything twice."""
+
+    def begin(self, run_id: str, changes: Sequence[Change], actor: str, request_id: int | None) -> None:
+        """Record a run and its changes; a no-op when the run already exists."""
+        ...
+
+    def pending(self, run_id: str) -> list[Change]:
+        """Changes of the run not yet done, in plan order."""
+        ...
+
+    def mark_running(self, run_id: str, change: Change) -> None: ...
+
+    def mark_done(self, run_id: str, change: Change, answer: str) -> None: ...
+
+    def mark_failed(self, run_id: str, change: Change, error: str) -> None: ...
+
+    def unfinished_runs(self) -> list[str]: ...
+
+
+class AuditLog(Protocol):
+    """Append-only; nothing edits or deletes an entry."""
+
+    def append(self, actor: str, action: str, subject: str, detail: dict[str, Any]) -> None: ...

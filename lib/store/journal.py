@@ -1,0 +1,95 @@
+"""The apply journal in the database (implements lib.services.ports.Journal)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from lib.core.changes import Change, change_from_data
+
+from .tables import journal_changes, journal_runs
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SqlJournal:
+    """Every change is written before it runs and marked after: a restart resumes, never repeats."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def begin(self, run_id: str, changes: Sequence[Change], actor: str, request_id: int | None) -> None:
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(
+                    insert(journal_runs).values(
+                        run_id=run_id, actor=actor, request_id=request_id, created_at=_now(), status="running"
+                    )
+                )
+                if changes:
+                    conn.execute(
+                        insert(journal_changes),
+                        [
+                            {
+                                "run_id": run_id,
+                                "seq": i,
+                                "change": c.data,
+                                "change_key": c.key,
+                                "status": "pending",
+                                "answer": "",
+                            }
+                            for i, c in enumerate(changes)
+                        ],
+                    )
+        except IntegrityError:
+            with self._engine.begin() as conn:  # the run exists: resume it
+                conn.execute(update(journal_runs).where(journal_runs.c.run_id == run_id).values(status="running"))
+
+    def pending(self, run_id: str) -> list[Change]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(journal_changes.c.change)
+                .where(journal_changes.c.run_id == run_id, journal_changes.c.status != "done")
+                .order_by(journal_changes.c.seq)
+            )
+            return [change_from_data(r.change) for r in rows]
+
+    def _mark(self, run_id: str, change: Change, status: str, answer: str = "") -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(journal_changes)
+                .where(journal_changes.c.run_id == run_id, journal_changes.c.change_key == change.key)
+                .values(status=status, answer=answer, updated_at=_now())
+            )
+            if status == "failed":
+                conn.execute(update(journal_runs).where(journal_runs.c.run_id == run_id).values(status="failed"))
+            elif status == "done":
+                left = conn.execute(
+                    select(journal_changes.c.id).where(
+                        journal_changes.c.run_id == run_id, journal_changes.c.status != "done"
+                    )
+                ).first()
+                if left is None:
+                    conn.execute(update(journal_runs).where(journal_runs.c.run_id == run_id).values(status="done"))
+
+    def mark_running(self, run_id: str, change: Change) -> None:
+        self._mark(run_id, change, "running")
+
+    def mark_done(self, run_id: str, change: Change, answer: str) -> None:
+        self._mark(run_id, change, "done", answer)
+
+    def mark_failed(self, run_id: str, change: Change, error: str) -> None:
+        self._mark(run_id, change, "failed", error)
+
+    def unfinished_runs(self) -> list[str]:
+        with self._engine.connect() as conn:
+            return [r.run_id for r in conn.execute(select(journal_runs).where(journal_runs.c.status == "running"))]
+
+    def run_status(self, run_id: str) -> str | None:
+        with self._engine.connect() as conn:
+            return conn.execute(select(journal_runs.c.status).where(journal_runs.c.run_id == run_id)).scalar()

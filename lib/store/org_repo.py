@@ -1,0 +1,125 @@
+"""The organisation in the database, loaded whole and cached until its version changes."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import Engine, delete, insert, select, update
+
+from lib.core.model import Grant, Membership, Naming, Organisation, Right, Role, WorkingGroup
+
+from .tables import memberships, org_settings, working_groups
+
+
+def _grant_data(g: Grant) -> dict[str, Any]:
+    return {"group": g.group, "right": g.right.name.lower(), "path": g.path}
+
+
+def _grant(d: dict[str, Any]) -> Grant:
+    return Grant(group=d["group"], right=Right[d["right"].upper()], path=d.get("path", ""))
+
+
+class OrgRepository:
+    """Loads and saves the Organisation; a version counter makes the cache safe across processes."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._cache: tuple[int, Organisation] | None = None
+        self._lock = threading.Lock()
+
+    def version(self) -> int:
+        with self._engine.connect() as conn:
+            v = conn.execute(select(org_settings.c.value).where(org_settings.c.key == "version")).scalar()
+        return int(v or 0)
+
+    def load(self) -> Organisation:
+        version = self.version()
+        with self._lock:
+            if self._cache and self._cache[0] == version:
+                return self._cache[1]
+        org = self._read()
+        with self._lock:
+            self._cache = (version, org)
+        return org
+
+    def _read(self) -> Organisation:
+        with self._engine.connect() as conn:
+            settings = {r.key: r.value for r in conn.execute(select(org_settings))}
+            wgs = tuple(
+                WorkingGroup(
+                    slug=r.slug,
+                    name=r.name,
+                    purpose=r.purpose,
+                    mount_point=r.mount_point,
+                    grants=tuple(_grant(g) for g in r.grants),
+                    archived=r.archived,
+                )
+                for r in conn.execute(select(working_groups).order_by(working_groups.c.position))
+            )
+            ms = tuple(
+                Membership(group=r.grp, user=r.uid, role=Role(r.role) if r.role else None, until=r.until)
+                for r in conn.execute(select(memberships).order_by(memberships.c.id))
+            )
+        naming = Naming(**settings["naming"]) if "naming" in settings else Naming()
+        return Organisation(name=settings.get("name", ""), working_groups=wgs, memberships=ms, naming=naming)
+
+    def save(self, org: Organisation, expected_version: int | None = None) -> int:
+        """Replace the stored organisation; refuse (ValueError) if someone saved in between."""
+        with self._engine.begin() as conn:
+            row = conn.execute(
+                select(org_settings.c.value).where(org_settings.c.key == "version").with_for_update()
+            ).first()
+            current = int(row[0]) if row else 0
+            if expected_version is not None and current != expected_version:
+                raise StaleOrganisation(expected_version, current)
+            conn.execute(delete(memberships))
+            conn.execute(delete(working_groups))
+            conn.execute(delete(org_settings))
+            if org.working_groups:
+                conn.execute(
+                    insert(working_groups),
+                    [
+                        {
+                            "slug": wg.slug,
+                            "name": wg.name,
+                            "purpose": wg.purpose,
+                            "mount_point": wg.mount_point,
+                            "grants": [_grant_data(g) for g in wg.grants],
+                            "archived": wg.archived,
+                            "position": i,
+                        }
+                        for i, wg in enumerate(org.working_groups)
+                    ],
+                )
+            if org.memberships:
+                conn.execute(
+                    insert(memberships),
+                    [
+                        {"grp": m.group, "uid": m.user, "role": m.role.value if m.role else None, "until": m.until}
+                        for m in dict.fromkeys(org.memberships)
+                    ],
+                )
+            conn.execute(
+                insert(org_settings),
+                [
+                    {"key": "name", "value": org.name},
+                    {"key": "naming", "value": asdict(org.naming)},
+                    {"key": "version", "value": current + 1},
+                ],
+            )
+        return current + 1
+
+    def bump(self) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(update(org_settings).where(org_settings.c.key == "version").values(value=self.version() + 1))
+
+
+class StaleOrganisation(Exception):
+    """Someone else saved the organisation since it was read."""
+
+    def __init__(self, expected: int, current: int) -> None:
+        super().__init__(f"organisation changed (version {current}, expected {expected})")
+        self.expected = expected
+        self.current = current
