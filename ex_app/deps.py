@@ -17,7 +17,7 @@ from fastapi import Depends, HTTPException, Request
 from lib.core.policy import Actor
 from lib.services.governance import Governance
 
-from .i18n import gettext, pick_language
+from lib.i18n import gettext, pick_language
 
 _PAGE = re.compile(r"^(/[A-Za-z0-9._~-]+)*/apps/app_api/embedded/[a-z0-9_-]+/[a-z0-9_-]+$")
 _PROXY = re.compile(r"^(/[A-Za-z0-9._~-]+)*/apps/app_api/proxy/[a-z0-9_-]+$")

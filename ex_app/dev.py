@@ -31,8 +31,7 @@ async def _start_demo(port: int, app_port: int) -> None:
     secret = secrets.token_urlsafe(24)
     standin = StandIn(app_secret=secret, exapp_url=f"http://127.0.0.1:{app_port}")
     seed_demo(standin)
-    standin.port = port  # type: ignore[attr-defined]
-    url = standin.start()
+    url = standin.start(port=port)
     settings = Settings(
         app_secret=secret,
         app_port=app_port,
@@ -54,6 +53,8 @@ async def _start_demo(port: int, app_port: int) -> None:
     _plan, result = await asyncio.wrap_future(
         asyncio.run_coroutine_threadsafe(SyncService(gov).apply("system"), server.loop)
     )
+    if not result.ok:
+        log.warning("the demo organisation was not fully applied: %s", result.error)
     page = f"{url}/index.php/apps/app_api/embedded/{settings.app_id}/{settings.governance_menu_name}"
     sys.stdout.write(
         f"\nGovernance demo ({len(result.applied)} change(s) applied to the stand-in).\n"

@@ -17,9 +17,9 @@ from lib.services.governance import Governance
 from lib.services.ports import Gateway
 from lib.settings import Settings
 
-from .i18n import gettext, pick_language
+from lib.i18n import gettext, pick_language
 from .lifecycle import make_enabled_handler
-from .routes import pages
+from .routes import pages, requests
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +69,7 @@ def create_app(
     finally:
         os.chdir(cwd)
     app.include_router(pages.router)
+    app.include_router(requests.router)
     _install_error_handlers(app)
     return app
 

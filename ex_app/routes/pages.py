@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from ..deps import CallerDep, GovDep
-from ..render import render
+from lib.core.model import ROLE_RIGHT, OrgGroup, Right, Role, WorkingGroup
+from lib.core.policy import can_request
+from lib.core.request_kinds import RequestKind
+from lib.services.governance import Governance
+
+from ..deps import Caller, CallerDep, GovDep
+from ..render import env, render
 
 router = APIRouter(prefix="/ui")
 
@@ -18,11 +23,52 @@ async def groups(caller: CallerDep, gov: GovDep) -> HTMLResponse:
     return render(caller, "groups.html", "groups", groups=summaries, names=names)
 
 
-@router.get("/groups/{slug}", response_class=HTMLResponse)
-async def group(slug: str, caller: CallerDep, gov: GovDep) -> HTMLResponse:
+def folder_rights(caller: Caller, wg: WorkingGroup) -> list[tuple[str, str, str]]:
+    """Who may do what in the group's folder: roles, organisation-wide groups, extra grants."""
+    roles = {r: caller._(r.value) for r in Role}
+    rows = [(roles[r], "", ROLE_RIGHT[r].name) for r in Role]
+    rows += [(caller._("board"), "", Right.CONSULT.name), (caller._("operations"), "", Right.MODIFY.name)]
+    for g in wg.grants:
+        who = g.group.replace("/", " · ") if "/" in g.group else caller._(g.group)
+        rows.append((who, g.path, g.right.name))
+    return rows
+
+
+async def render_group(
+    caller: Caller, gov: Governance, slug: str, status: int = 200, **ctx: object
+) -> HTMLResponse:
     wg = gov.org().group(slug)
     if wg is None or wg.archived:
         raise HTTPException(404, caller._("This working group does not exist."))
     members = gov.members(slug)
     names = await gov.display_names({m.user for m in members})
-    return render(caller, "group.html", "groups", wg=wg, members=members, names=names)
+    a = caller.actor
+    ctx.setdefault("values", {})
+    return render(
+        caller, "group.html", "groups", status=status, wg=wg, members=members, names=names,
+        can_request=bool(can_request(a, RequestKind.ADD_MEMBER, slug)),
+        can_join=bool(can_request(a, RequestKind.JOIN, slug)),
+        roles=[r.value for r in Role], folder_rights=folder_rights(caller, wg), **ctx,
+    )  # fmt: skip
+
+
+@router.get("/groups/{slug}", response_class=HTMLResponse)
+async def group(slug: str, caller: CallerDep, gov: GovDep, request: Request) -> HTMLResponse:
+    return await render_group(caller, gov, slug, renew=request.query_params.get("renew", ""))
+
+
+_OPTIONS = env.from_string(
+    "{% for u in people %}<option value=\"{{ u.uid }}\">{{ u.display_name }}{% if u.email %} — {{ u.email }}"
+    "{% endif %}</option>{% endfor %}"
+)
+
+
+@router.get("/people", response_class=HTMLResponse)
+async def people(caller: CallerDep, gov: GovDep, users: str = "", q: str = "") -> HTMLResponse:
+    """Person search as you type (Nextcloud's user list, as the app's admin account)."""
+    query = (q or users.split(",")[-1]).strip()
+    found = await gov.gateway.search_users(query, limit=10) if len(query) >= 1 else []
+    return HTMLResponse(_OPTIONS.render(people=found), headers={"Cache-Control": "no-store"})
+
+
+__all__ = ["router", "render_group", "OrgGroup"]

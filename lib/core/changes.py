@@ -8,10 +8,19 @@ groups and folders are created and rights granted before anything is revoked
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 from .state import AclRule
+
+
+def _rule_data(rule: AclRule) -> dict[str, Any]:
+    return {
+        "mapping_type": rule.mapping_type,
+        "mapping_id": rule.mapping_id,
+        "mask": rule.mask,
+        "permissions": rule.permissions,
+    }
 
 
 @dataclass(frozen=True, order=True)
@@ -30,8 +39,16 @@ class Change:
 
     @property
     def data(self) -> dict[str, Any]:
-        """JSON-ready form: ``{"kind": ..., **fields}`` (rules as lists)."""
-        return {"kind": self.kind, **asdict(self)}
+        """JSON-ready form: ``{"kind": ..., **fields}`` (rules as dicts).
+
+        Same result as ``dataclasses.asdict`` without its deep copies: plans hold tens of
+        thousands of changes and sort by ``key`` (bench/engine.py).
+        """
+        out: dict[str, Any] = {"kind": self.kind}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = tuple(_rule_data(r) for r in value) if isinstance(value, tuple) else value
+        return out
 
     @property
     def key(self) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -53,10 +53,13 @@ class Plan:
     """Sorted changes, counted and checksummed: approvals apply exactly the plan shown."""
 
     changes: tuple[Change, ...] = ()
+    keys: tuple[str, ...] = field(default=(), repr=False, compare=False)  # change keys, computed once
 
     @classmethod
     def of(cls, changes: Iterable[Change]) -> Plan:
-        return cls(tuple(sorted(changes, key=Change.sort_key)))
+        """Sort by ``Change.sort_key``, building each (costly) key once."""
+        keyed = sorted(((c.phase, c.key), c) for c in changes)
+        return cls(tuple(c for _, c in keyed), tuple(k for (_, k), _ in keyed))
 
     def __len__(self) -> int:
         return len(self.changes)
@@ -78,11 +81,8 @@ class Plan:
     @cached_property
     def checksum(self) -> str:
         """sha256 of the change keys in plan order: any different plan has another checksum."""
-        digest = hashlib.sha256()
-        for change in self.changes:
-            digest.update(change.key.encode())
-            digest.update(b"\n")
-        return digest.hexdigest()
+        keys = self.keys or tuple(c.key for c in self.changes)
+        return hashlib.sha256("\n".join(keys).encode()).hexdigest()
 
     @property
     def data(self) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from datetime import date
 
 from sqlalchemy import Engine
@@ -22,6 +23,10 @@ from lib.store.journal import SqlJournal
 from lib.store.org_repo import OrgRepository
 
 from .ports import Gateway
+
+if TYPE_CHECKING:
+    from .requests import RequestService
+    from .sync import SyncService
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +60,7 @@ class Governance:
         self.today = today
         self._names: dict[str, str] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._requests: RequestService | None = None
 
     def migrate(self) -> None:
         migrate(self.engine)
@@ -64,6 +70,18 @@ class Governance:
         if self._gateway is None:
             self._gateway = self._gateway_factory(self.settings)
         return self._gateway
+
+    @property
+    def requests(self) -> RequestService:
+        if self._requests is None:
+            from .requests import RequestService
+
+            self._requests = RequestService(self)
+        return self._requests
+
+    @property
+    def sync(self) -> SyncService:
+        return self.requests.sync
 
     def org(self) -> Organisation:
         return self.orgs.load()
@@ -128,6 +146,8 @@ class Governance:
             if not await self.gateway.is_admin(uid):
                 return f"The Nextcloud account '{uid}' (GOVERNANCE_ADMIN_USER) is not an administrator."
         except Exception as exc:  # any adapter failure becomes the reason AppAPI shows
+            if getattr(exc, "http_status", None) == 401:  # AppAPI refuses to impersonate an unknown user
+                return f"The Nextcloud account '{uid}' (GOVERNANCE_ADMIN_USER) does not exist."
             log.warning("admin account check failed: %s", exc)
             return f"Governance could not check the account '{uid}' in Nextcloud: {exc}"
         return ""

@@ -72,10 +72,15 @@ class SyncService:
         return tuple(drift(snap.desired, snap.actual, snap.managed))
 
     async def apply(
-        self, actor: str, *, expected_checksum: str | None = None, request_id: int | None = None
+        self,
+        actor: str,
+        *,
+        org: Organisation | None = None,
+        expected_checksum: str | None = None,
+        request_id: int | None = None,
     ) -> tuple[Plan, ApplyResult]:
         """Apply the current plan; refuse when it is not the one the actor approved."""
-        current = await self.preview()
+        current = await self.preview(org)
         if expected_checksum is not None and current.checksum != expected_checksum:
             raise StalePlan(expected_checksum, current.checksum)
         run_id = f"run-{uuid.uuid4().hex[:16]}"

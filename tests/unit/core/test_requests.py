@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -115,7 +116,8 @@ def test_every_allowed_step_moves_on_and_leaves_the_old_request_alone(
     assert after.state is end
     assert after.version == before.version + 1
     assert after.history[:-1] == before.history
-    assert (after.history[-1].from_state, after.history[-1].to_state, after.history[-1].at) == (start, end, LATER)
+    last = after.history[-1]
+    assert (last.from_state, last.to_state, last.at) == (start, end, LATER)
     assert before.state is start  # a new request, never a mutated one
 
 
@@ -149,7 +151,9 @@ def test_joiner_cannot_accept_their_own_join() -> None:
     assert refused.value.code == "request.self_acceptance"
 
 
-@pytest.mark.parametrize("decide", [lambda r: rq.approve(r, "fanny", LATER, "s"), lambda r: rq.reject(r, "fanny", LATER, "x")])
+@pytest.mark.parametrize(
+    "decide", [lambda r: rq.approve(r, "fanny", LATER, "s"), lambda r: rq.reject(r, "fanny", LATER, "x")]
+)
 def test_nobody_decides_their_own_request(decide: Step) -> None:
     with pytest.raises(IllegalTransition) as refused:
         decide(submit())
@@ -301,7 +305,7 @@ INVALID = [
 
 
 @pytest.mark.parametrize(("field", "changes"), INVALID)
-def test_invalid_input_is_refused_naming_the_field(field: str, changes: dict[str, object]) -> None:
+def test_invalid_input_is_refused_naming_the_field(field: str, changes: dict[str, Any]) -> None:
     with pytest.raises(InvalidRequest) as refused:
         submit(**changes)
     assert refused.value.field == field

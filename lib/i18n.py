@@ -11,7 +11,7 @@ from pathlib import Path
 
 from babel.support import NullTranslations, Translations
 
-LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALE_DIR = Path(__file__).parent / "locale"  # lib/locale/<lang>/LC_MESSAGES/messages.po
 LANGUAGES = ("en", "fr")
 DEFAULT = "en"
 

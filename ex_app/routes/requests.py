@@ -1,0 +1,179 @@
+"""Requests: submit (facilitators), follow (requesters), decide (operations), object (members)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from lib.core.errors import GovernanceError, InvalidRequest, InvalidToken
+from lib.core.model import Role
+from lib.core.policy import can_accept_join, can_cancel, can_decide, can_object
+from lib.core.request_kinds import UNDECIDED_STATES, RequestLine, RequestState
+from lib.services.requests import RequestService
+
+from ..deps import Caller, CallerDep, GovDep, WriterDep
+from ..render import render
+from .pages import render_group
+
+router = APIRouter()
+
+
+def get_requests(gov: GovDep) -> RequestService:
+    return gov.requests
+
+
+RequestsDep = Annotated[RequestService, Depends(get_requests)]
+
+
+def _until(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise InvalidRequest("until", "request.bad_date", "The end date is not a valid date.") from None
+
+
+def _role(value: str) -> Role | None:
+    try:
+        return Role(value) if value else None
+    except ValueError:
+        raise InvalidRequest("role", "request.bad_role", "Unknown role.") from None
+
+
+async def _detail(caller: Caller, svc: RequestService, rid: int, status: int = 200, **ctx: object) -> HTMLResponse:
+    req = svc.get(rid)
+    a, now = caller.actor, svc.now()
+    plan = None
+    if req.state in UNDECIDED_STATES and can_decide(a, req):
+        try:
+            plan = await svc.preview(req)
+        except GovernanceError as exc:
+            ctx.setdefault("flash", caller._(str(exc)))
+            ctx.setdefault("flash_kind", "error")
+    rights = {
+        "decide": bool(can_decide(a, req)) and req.state is RequestState.PENDING,
+        "retry": bool(can_decide(a, req)) and req.state is RequestState.FAILED,
+        "cancel": bool(can_cancel(a, req)),
+        "object": bool(can_object(a, req, now)),
+        "accept": bool(can_accept_join(a, req)),
+    }
+    if not (a.reads_all or req.requester == a.uid or a.uid in req.people or req.group in a.facilitates or rights["object"]):
+        return render(caller, "message.html", "mine", status=403, message=caller._("You may not see this request."))
+    return render(
+        caller, "request.html", "decide" if a.is_operations else "mine", status=status, req=req, plan=plan,
+        rights=rights, objection_open=req.objection_open(now), **ctx,
+    )  # fmt: skip
+
+
+@router.get("/ui/requests", response_class=HTMLResponse)
+async def my_requests(caller: CallerDep, svc: RequestsDep) -> HTMLResponse:
+    return render(caller, "requests.html", "mine", requests=svc.repo.by_requester(caller.uid))
+
+
+@router.get("/ui/requests/{rid}", response_class=HTMLResponse)
+async def request_page(rid: int, caller: CallerDep, svc: RequestsDep, request: Request) -> HTMLResponse:
+    notes = {
+        "approved": caller._("Approved: the change was applied."),
+        "reject": caller._("Give the reason for the rejection below."),
+        "used": caller._("This link was already used or is not yours; nothing was changed."),
+        "expired": caller._("This link has expired; nothing was changed."),
+        "stale": caller._("The changes to apply are no longer those in the notification; review them below."),
+    }
+    note = notes.get(request.query_params.get("link", ""))
+    return await _detail(caller, svc, rid, flash=note, flash_kind="ok" if request.query_params.get("link") == "approved" else "error")
+
+
+@router.get("/ui/decide", response_class=HTMLResponse)
+async def to_decide(caller: CallerDep, svc: RequestsDep) -> HTMLResponse:
+    if not caller.actor.is_operations:
+        return render(caller, "message.html", "decide", status=403, message=caller._("Only the operations team decides."))
+    pending = svc.repo.in_states({RequestState.PENDING, RequestState.FAILED})
+    return render(caller, "decide.html", "decide", requests=pending, pending=len(pending))
+
+
+@router.post("/ui/requests", response_class=HTMLResponse)
+async def submit(
+    caller: WriterDep,
+    svc: RequestsDep,
+    kind: Annotated[str, Form()],
+    group: Annotated[str, Form()],
+    justification: Annotated[str, Form()] = "",
+    users: Annotated[str, Form()] = "",
+    emails: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "",
+    until: Annotated[str, Form()] = "",
+    new_group_name: Annotated[str, Form()] = "",
+    purpose: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    try:
+        end, r = _until(until), _role(role)
+        lines = [RequestLine(user=u.strip(), role=r, until=end) for u in users.split(",") if u.strip()]
+        lines += [RequestLine(email=e.strip(), role=r, until=end) for e in emails.split(",") if e.strip()]
+        req = await svc.submit(
+            caller.actor, kind=kind, group=group, justification=justification, lines=lines,
+            new_group_name=new_group_name, purpose=purpose,
+        )  # fmt: skip
+    except InvalidRequest as exc:
+        values = {"users": users, "emails": emails, "role": role, "until": until, "justification": justification}
+        errors = {exc.field: caller._(exc.message)}
+        if svc.gov.org().group(group) is None:
+            return render(caller, "message.html", "groups", status=422, message=caller._(exc.message))
+        return await render_group(caller, svc.gov, group, status=422, errors=errors, values=values)
+    assert req.id is not None
+    return await _detail(caller, svc, req.id, flash=caller._("Request sent to the operations team."))
+
+
+async def _act(caller: Caller, svc: RequestsDep, rid: int, action, *args) -> HTMLResponse:  # type: ignore[no-untyped-def]
+    try:
+        await action(caller.actor, rid, *args)
+    except GovernanceError as exc:
+        return await _detail(caller, svc, rid, status=getattr(exc, "http_status", 400) if getattr(exc, "http_status", 400) != 400 else 422, flash=caller._(str(exc)), flash_kind="error")
+    return await _detail(caller, svc, rid, flash=caller._("Done."))
+
+
+@router.post("/ui/requests/{rid}/approve", response_class=HTMLResponse)
+async def approve(rid: int, caller: WriterDep, svc: RequestsDep, checksum: Annotated[str, Form()] = "") -> HTMLResponse:
+    return await _act(caller, svc, rid, svc.approve, checksum)
+
+
+@router.post("/ui/requests/{rid}/reject", response_class=HTMLResponse)
+async def reject(rid: int, caller: WriterDep, svc: RequestsDep, reason: Annotated[str, Form()] = "") -> HTMLResponse:
+    return await _act(caller, svc, rid, svc.reject, reason)
+
+
+@router.post("/ui/requests/{rid}/cancel", response_class=HTMLResponse)
+async def cancel(rid: int, caller: WriterDep, svc: RequestsDep) -> HTMLResponse:
+    return await _act(caller, svc, rid, svc.cancel)
+
+
+@router.post("/ui/requests/{rid}/object", response_class=HTMLResponse)
+async def object_(rid: int, caller: WriterDep, svc: RequestsDep, reason: Annotated[str, Form()] = "") -> HTMLResponse:
+    return await _act(caller, svc, rid, svc.object, reason)
+
+
+@router.post("/ui/requests/{rid}/accept", response_class=HTMLResponse)
+async def accept(rid: int, caller: WriterDep, svc: RequestsDep) -> HTMLResponse:
+    return await _act(caller, svc, rid, svc.accept_join)
+
+
+@router.post("/ui/requests/{rid}/retry", response_class=HTMLResponse)
+async def retry(rid: int, caller: WriterDep, svc: RequestsDep) -> HTMLResponse:
+    return await _act(caller, svc, rid, svc.retry)
+
+
+@router.get("/actions/{decision}/{rid}")
+async def from_notification(decision: str, rid: int, t: str, caller: CallerDep, svc: RequestsDep) -> RedirectResponse:
+    """The only state-changing GETs: single-use links from a notification (NEXTCLOUD.md §3.3)."""
+    page = f"{svc.gov.settings.page_url}/requests/{rid}"
+    if decision not in ("approve", "reject"):
+        return RedirectResponse(page, status_code=303)
+    try:
+        await svc.decide_from_link(caller.actor, decision, rid, t)
+    except InvalidToken as exc:
+        outcome = {"token.expired": "expired", "token.stale": "stale"}.get(exc.code, "used")
+        return RedirectResponse(f"{page}?link={outcome}", status_code=303)
+    except GovernanceError as exc:
+        return RedirectResponse(f"{page}?link={'stale' if getattr(exc, 'code', '') == 'plan.stale' else 'used'}", 303)
+    return RedirectResponse(f"{page}?link={'approved' if decision == 'approve' else 'reject'}", status_code=303)

@@ -1,0 +1,379 @@
+"""Contract: the stand-in answers every recorded Nextcloud 32.0.1 exchange the way the real server did.
+
+Each fixture file is replayed in order against a fresh stand-in seeded with the state the file describes
+(shared/fixtures/README.md "Test data present while recording"); state carries over between exchanges as it
+did while recording. We compare status, content-type family, OCS meta and the body's shape (keys, types,
+list lengths, and values wherever the seeded state makes them deterministic). exapp_incoming.json is checked
+from the other side: a tiny recording ASGI app plays the ExApp and we compare what reached it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import functools
+import json
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from lxml import etree, html
+
+from tests.standin import StandIn
+
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+RECORDED_ORIGIN = "http://127.0.0.1:8080"
+SECRET = "contract-secret"
+# Values that differ per installation or per second; their type is still compared.
+VOLATILE = {"datetime", "firstLoginTimestamp", "lastLoginTimestamp", "lastLogin", "storageLocation", "used"}
+SKIPPED_REQUEST_HEADERS = {
+    "host", "content-length", "connection", "accept-encoding", "authorization",
+    "authorization-app-api", "cookie", "requesttoken",
+}  # fmt: skip
+FILES = [
+    "provisioning_api.json",
+    "groupfolders_api.json",
+    "groupfolders_acl_webdav.json",
+    "notifications.json",
+    "notifications_links_click.json",
+    "appapi_ui_and_proxy.json",
+]
+SCRIPT = "console.log('governance ExApp script loaded');\nwindow.governanceLoaded = true;\n"
+STYLE = "#governance { color: #333; }\n"
+
+pytestmark = pytest.mark.skipif(not FIXTURES.is_dir(), reason="shared/fixtures is not beside the repository")
+
+
+def load(name: str) -> dict[str, Any]:
+    return json.loads((FIXTURES / name).read_text())
+
+
+# --------------------------------------------------------------------------- the recording ExApp
+
+
+class RecordingExApp:
+    """Plays the ExApp of the recording (exapp_incoming.json): echoes requests and reports init progress."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.standin: StandIn | None = None
+        self.status_answers: list[httpx.Response] = []
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        path, query = scope["path"], scope["query_string"].decode()
+        headers = [(k.decode(), v.decode()) for k, v in scope["headers"]]
+        self.received.append(
+            {"method": scope["method"], "path": path, "query": query, "headers": headers, "body": body.decode()}
+        )
+        status, ctype, payload = 200, "application/json", ""
+        if path == "/heartbeat":
+            payload = '{"status":"ok"}'
+        elif path == "/init":
+            payload = "{}"
+            asyncio.get_running_loop().create_task(self.report_init_done())
+        elif path == "/enabled":
+            payload = '{"error":""}'
+        elif path.endswith(".js"):
+            ctype, payload = "application/javascript", SCRIPT
+        elif path.endswith(".css"):
+            ctype, payload = "text/css; charset=utf-8", STYLE
+        else:
+            echo = {"ok": True, "exapp": "governance", "method": scope["method"], "path": path}
+            payload = json.dumps({**echo, "query": query, "body": body.decode()}, separators=(",", ":"))
+        await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", ctype.encode())]})
+        await send({"type": "http.response.body", "body": payload.encode()})
+
+    async def report_init_done(self) -> None:
+        """What nc_py_api's set_init_status(100) sends (exapp_incoming.json outgoing_exapp_requests)."""
+        assert self.standin is not None
+        outgoing = load("exapp_incoming.json")["outgoing_exapp_requests"][0]["request"]
+        headers = {k: v for k, v in outgoing["headers"] if k.lower() not in SKIPPED_REQUEST_HEADERS}
+        headers["AUTHORIZATION-APP-API"] = base64.b64encode(f":{SECRET}".encode()).decode()
+        async with httpx.AsyncClient(base_url=self.standin.url) as client:
+            answer = await client.put(
+                outgoing["path"], params=outgoing["query"], headers=headers, content=outgoing["body"]
+            )
+        self.status_answers.append(answer)
+
+
+def serve(app: Any) -> tuple[str, uvicorn.Server]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
+    while not server.started:
+        time.sleep(0.01)
+    return f"http://127.0.0.1:{sock.getsockname()[1]}", server
+
+
+# --------------------------------------------------------------------------- seeding
+
+
+def seed(s: StandIn) -> None:
+    """The state of fixtures/README.md 'Test data present while recording'."""
+    s.add_user("admin", "admin", None, admin=True)
+    for uid in ("alice", "bob", "carol", "dave"):
+        s.add_user(uid, uid.capitalize(), f"{uid}@example.org")
+    s.add_group("gt-communication", "alice", "dave")
+    s.add_group("gt-communication-animateurs", "alice")
+    s.add_group("operations", "bob")
+    s.add_group("ca", "carol")
+    folder = s.new_folder("Communication")
+    folder.groups = {"gt-communication": 31, "gt-communication-animateurs": 31}
+    folder.acl, folder.size = True, 5
+    folder.manage = [("group", "gt-communication-animateurs"), ("user", "alice")]
+    folder.add_path("Interne/notes.txt", is_file=True)
+    folder.add_path("Public")
+    folder.rules["Interne"] = [("group", "gt-communication", 10, 0)]
+    s.next_folder_id = 5  # ids 2-4 were used and deleted before the recording
+    s.fileids.update({(1, ""): 100, (1, "Interne"): 103, (1, "Public"): 104, (1, "Interne/notes.txt"): 105})
+    s.fileids[(0, "home:alice")] = 75
+
+
+def seed_ui(s: StandIn) -> None:
+    """The UI that appapi_ui_and_proxy.json registered, for files recorded after it."""
+    s.ui["top_menu"]["main"] = {
+        "id": 1, "appid": "governance", "name": "main", "display_name": "Governance",
+        "icon": "img/app.svg", "admin_required": 0,
+    }  # fmt: skip
+    s.ui["scripts"][("top_menu", "main", "js/governance-main")] = {"id": 1, "path": "js/governance-main"}
+    s.ui["styles"][("top_menu", "main", "css/governance")] = {"id": 2, "path": "css/governance"}
+
+
+# --------------------------------------------------------------------------- replay
+
+
+def browser_user(exchange: dict[str, Any], default: str) -> str:
+    for name, value in exchange["response"]["headers"]:
+        if name.lower() == "x-user-id":
+            return str(value)
+    marker = 'data-user="'
+    body = exchange["response"]["body"]
+    if marker in body:
+        return body.split(marker, 1)[1].split('"', 1)[0]
+    return default
+
+
+def build_request(s: StandIn, exchange: dict[str, Any], default_user: str) -> dict[str, Any]:
+    """The recorded request with our own secrets, passwords and session in place of ``<secret>``."""
+    req = exchange["request"]
+    wrong = any(word in exchange["name"] for word in ("bad_password", "bad_secret"))
+    headers = [(k, v) for k, v in req["headers"] if k.lower() not in SKIPPED_REQUEST_HEADERS]
+    auth = req.get("auth") or {}
+    user = auth.get("decoded", ":").split(":", 1)[0]
+    if auth.get("scheme") == "basic":
+        token = base64.b64encode(f"{user}:{'wrong' if wrong else user}".encode()).decode()
+        headers.append(("Authorization", f"Basic {token}"))
+    if auth.get("scheme") == "app_api":
+        secret = "wrong-secret" if wrong else SECRET
+        headers.append(("AUTHORIZATION-APP-API", base64.b64encode(f"{user}:{secret}".encode()).decode()))
+    names = {k.lower() for k, _ in req["headers"]}
+    if "cookie" in names:
+        uid = browser_user(exchange, default_user)
+        session, token = f"session-{uid}", f"token-{uid}"
+        s.sessions[session] = (uid, token)
+        headers.append(("Cookie", f"nc_session_id={session}; nc_username={uid}; nc_token=t"))
+        if "requesttoken" in names:
+            headers.append(("requesttoken", token))
+    body = req["body"].encode() if req["body"] else None
+    return {"method": req["method"], "url": req["path"], "params": req["query"], "headers": headers, "content": body}
+
+
+@functools.cache
+def replayed(file: str) -> tuple[StandIn, dict[str, httpx.Response], RecordingExApp]:
+    """Replay a whole fixture file in order (state carries over) and keep every answer by exchange name."""
+    recorder = RecordingExApp()
+    exapp_url, _ = serve(recorder)
+    s = StandIn(app_secret=SECRET, exapp_url=exapp_url)
+    recorder.standin = s
+    seed(s)
+    s.start()
+    default_user = "carol" if "links" in file else "alice"
+    if file == "notifications_links_click.json":
+        s.next_notification_id = 5
+        seed_ui(s)
+    if file in ("appapi_ui_and_proxy.json", "notifications_links_click.json"):
+        asyncio.run(s.register_exapp())
+    answers = {}
+    with httpx.Client(base_url=s.url, timeout=10) as client:
+        for exchange in load(file)["exchanges"]:
+            answers[exchange["name"]] = client.request(**build_request(s, exchange, default_user))
+        if file == "appapi_ui_and_proxy.json":  # what exapp_incoming.json recorded after these calls
+            asyncio.run(s.disable_exapp())
+            asyncio.run(s.enable_exapp())
+            click = next(e for e in load("notifications_links_click.json")["exchanges"] if "approve" in e["name"])
+            answers["click"] = client.request(**build_request(s, click, "carol"))
+    return s, answers, recorder
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+def shape_diff(expected: Any, actual: Any, path: str = "$") -> list[str]:
+    """Differences in keys, types, list lengths and (non-volatile) values, as readable lines."""
+    key = path.rsplit(".", 1)[-1]
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        diffs = [f"{path}: missing key {k!r}" for k in expected if k not in actual]
+        diffs += [f"{path}: unexpected key {k!r}" for k in actual if k not in expected]
+        for k in expected.keys() & actual.keys():
+            diffs += shape_diff(expected[k], actual[k], f"{path}.{k}")
+        return diffs
+    if isinstance(expected, list) and isinstance(actual, list):
+        if len(expected) != len(actual):
+            return [f"{path}: {len(actual)} items, recorded {len(expected)}: {actual!r} vs {expected!r}"]
+        return [d for i, (e, a) in enumerate(zip(expected, actual, strict=True)) for d in shape_diff(e, a, f"{path}[{i}]")]
+    if type(expected) is not type(actual):
+        return [f"{path}: {type(actual).__name__} {actual!r}, recorded {type(expected).__name__} {expected!r}"]
+    if key not in VOLATILE and expected != actual:
+        return [f"{path}: {actual!r}, recorded {expected!r}"]
+    return []
+
+
+def xml_tree(text: str) -> Any:
+    """An XML document as nested [tag, attributes, text, children] for shape_diff."""
+
+    def walk(elem: Any) -> Any:
+        text = (elem.text or "").strip()
+        tag = etree.QName(elem).localname
+        children = [walk(child) for child in elem]
+        return {"tag": tag, "attrs": dict(elem.attrib), tag: "" if tag in VOLATILE else text, "children": children}
+
+    return walk(etree.fromstring(text.encode()))
+
+
+def html_summary(text: str) -> dict[str, Any]:
+    """What must match on an embedded page: user, proxied scripts/styles, initial state, #content."""
+    root = html.fromstring(text.encode())
+    head = root.find("head")
+    proxied = "/apps/app_api/proxy/"
+    return {
+        "user": head.get("data-user") if head is not None else None,
+        "scripts": sorted(e.get("src").split("?")[0] for e in root.iter("script") if proxied in (e.get("src") or "")),
+        "styles": sorted(e.get("href").split("?")[0] for e in root.iter("link") if proxied in (e.get("href") or "")),
+        "states": sorted((e.get("id"), e.get("value")) for e in root.iter("input") if "app_api" in (e.get("id") or "")),
+        "empty_content": any(e.get("id") == "content" and len(e) == 0 for e in root.iter("div")),
+    }
+
+
+def content_type(headers: Any) -> str:
+    return str(headers.get("content-type", "")).split(";")[0].strip().lower()
+
+
+def compare(exchange: dict[str, Any], answer: httpx.Response, origin: str) -> list[str]:
+    recorded = exchange["response"]
+    recorded_type = content_type({k.lower(): v for k, v in recorded["headers"]})
+    diffs = []
+    if answer.status_code != recorded["status"]:
+        diffs.append(f"status {answer.status_code}, recorded {recorded['status']}")
+    if content_type(answer.headers) != recorded_type:
+        diffs.append(f"content type {content_type(answer.headers)}, recorded {recorded_type}")
+    body = answer.text.replace(origin, RECORDED_ORIGIN)
+    if diffs:
+        return diffs + [f"body: {body[:600]}"]
+    if recorded_type == "application/json":
+        return shape_diff(json.loads(recorded["body"]), json.loads(body))
+    if recorded_type == "application/xml":
+        return shape_diff(xml_tree(recorded["body"]), xml_tree(body))
+    if recorded_type == "text/html":
+        expected, actual = html_summary(recorded["body"]), html_summary(body)
+        if recorded["status"] != 200:  # error pages: only who is logged in must agree
+            expected, actual = expected["user"], actual["user"]
+        return shape_diff(expected, actual)
+    return [] if body == recorded["body"] else [f"body {body!r}, recorded {recorded['body']!r}"]
+
+
+CASES = [(file, e["name"]) for file in FILES if (FIXTURES / file).exists() for e in load(file)["exchanges"]]
+
+
+@pytest.mark.parametrize(("file", "name"), CASES, ids=[f"{f.split('.')[0]}::{n}" for f, n in CASES])
+def test_standin_answers_like_the_recorded_nextcloud(file: str, name: str) -> None:
+    s, answers, _ = replayed(file)
+    exchange = next(e for e in load(file)["exchanges"] if e["name"] == name)
+    diffs = compare(exchange, answers[name], s.url)
+    assert not diffs, f"{file} {name}: {exchange['note']}\n  " + "\n  ".join(diffs)
+
+
+# --------------------------------------------------------------------------- what reaches the ExApp
+
+LIFECYCLE = ("/heartbeat", "/init", "/enabled")
+COMPARED_HEADERS = {
+    "aa-version", "ex-app-id", "ex-app-version", "authorization-app-api", "aa-request-id", "accept-language",
+    "x-origin-ip", "cookie", "authorization", "requesttoken", "content-type", "x-requested-with", "referer",
+}  # fmt: skip
+
+
+def decoded_user(headers: dict[str, str]) -> str | None:
+    token = headers.get("authorization-app-api")
+    return base64.b64decode(token).decode().split(":", 1)[0] if token else None
+
+
+def incoming_diffs(expected: dict[str, Any], got: dict[str, Any], s: StandIn) -> list[str]:
+    want = {k: v for k, v in expected["request"]["headers"]}
+    have = {k: v for k, v in got["headers"]}
+    diffs = [f"header {h}: sent {h in have}, recorded {h in want}" for h in COMPARED_HEADERS if (h in have) != (h in want)]
+    for header in ("aa-version", "ex-app-id", "ex-app-version", "accept-language", "user-agent"):
+        if expected["request"]["path"] in LIFECYCLE or header != "user-agent":
+            if header in want and have.get(header) != want[header]:
+                diffs.append(f"{header}: {have.get(header)!r}, recorded {want[header]!r}")
+    if want.get("aa-request-id") == "CLI" and have.get("aa-request-id") != "CLI":
+        diffs.append(f"aa-request-id {have.get('aa-request-id')!r}, recorded 'CLI'")
+    if expected["request"]["path"] not in LIFECYCLE and have.get("host") != s.url.split("//")[1]:
+        diffs.append(f"host {have.get('host')!r}: proxied calls carry the Nextcloud host")
+    if got["body"] != expected["request"]["body"]:
+        diffs.append(f"body {got['body']!r}, recorded {expected['request']['body']!r}")
+    return diffs
+
+
+def test_exapp_receives_what_appapi_sent_during_the_recording() -> None:
+    s, answers, recorder = replayed("appapi_ui_and_proxy.json")
+    unused = list(recorder.received)
+    problems = []
+    for expected in load("exapp_incoming.json")["exchanges"]:
+        req = expected["request"]
+        user = (req.get("auth") or {}).get("decoded", "").split(":", 1)[0] if req.get("auth") else None
+        match = next(
+            (
+                got
+                for got in unused
+                if (got["method"], got["path"], got["query"]) == (req["method"], req["path"], req["query"])
+                and decoded_user(dict(got["headers"])) == user
+            ),
+            None,
+        )
+        if match is None:
+            problems.append(f"{expected['name']}: never reached the ExApp")
+            continue
+        unused.remove(match)
+        problems += [f"{expected['name']}: {d}" for d in incoming_diffs(expected, match, s)]
+    assert not problems, "\n".join(problems)
+
+
+def test_lifecycle_calls_reach_the_exapp_in_appapi_order() -> None:
+    _, _, recorder = replayed("appapi_ui_and_proxy.json")
+    sent = [(r["path"], r["query"]) for r in recorder.received if r["path"] in LIFECYCLE]
+    recorded = [
+        (e["request"]["path"], e["request"]["query"])
+        for e in load("exapp_incoming.json")["exchanges"]
+        if e["request"]["path"] in LIFECYCLE
+    ]
+    assert sent == recorded
+
+
+def test_init_progress_report_is_answered_like_appapi() -> None:
+    _, _, recorder = replayed("appapi_ui_and_proxy.json")
+    recorded = load("exapp_incoming.json")["outgoing_exapp_requests"][0]["response"]
+    assert [a.status_code for a in recorder.status_answers] == [recorded["status"]]
+    assert not shape_diff(json.loads(recorded["body"]), recorder.status_answers[0].json())
