@@ -16,7 +16,7 @@ COPY templates templates
 COPY js js
 COPY css css
 COPY img img
-RUN pybabel compile -q -d lib/locale -D messages
+RUN pybabel compile -d lib/locale -D messages
 # APP_PERSISTENT_STORAGE (/nc_app_governance_data) is a volume AppAPI mounts; it must be writable.
 RUN mkdir -p /nc_app_governance_data && chown governance /nc_app_governance_data
 USER governance

@@ -5,8 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 i18n-extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -o lib/locale/messages.pot ex_app lib/services templates
-	$(BIN)/pybabel update -q -i lib/locale/messages.pot -d lib/locale -D messages
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -o lib/locale/messages.pot ex_app lib/services lib/core_messages.py templates
+	$(BIN)/pybabel update -i lib/locale/messages.pot -d lib/locale -D messages
 
 .PHONY: i18n-extract install run test test-fast lint bench register verify-audit translations clean
 
@@ -19,7 +19,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile -q -d lib/locale -D messages
+	$(BIN)/pybabel compile -d lib/locale -D messages
 
 ## make run: with no NEXTCLOUD_URL, the app + the Nextcloud stand-in + a demo organisation.
 run: install

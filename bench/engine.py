@@ -66,8 +66,10 @@ def drifted(desired: NextcloudState, rng: random.Random) -> NextcloudState:
         lambda: _discard_any(actual.groups[rng.choice(gids)], rng),
         lambda: _change_permission(actual, rng.choice(mounts), rng),
         lambda: _drop_rules(actual, rng.choice(mounts), rng),
-        lambda: actual.folders[rng.choice(mounts)].rules.setdefault("Hand", set()).add(
-            AclRule("group", rng.choice(gids), 31, 0)
+        lambda: (
+            actual.folders[rng.choice(mounts)]
+            .rules.setdefault("Hand", set())
+            .add(AclRule("group", rng.choice(gids), 31, 0))
         ),
     ]
     for _ in range(DRIFT_CHANGES):

@@ -17,7 +17,8 @@ from lib.services.governance import Governance
 from lib.services.ports import Gateway
 from lib.settings import Settings
 
-from lib.i18n import gettext, pick_language
+from lib.i18n import error_text, gettext, pick_language
+from .errors import status_for
 from .lifecycle import make_enabled_handler
 from .routes import pages, requests
 
@@ -81,8 +82,8 @@ def _lang(request: Request) -> str:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(GovernanceError)
     async def domain_error(request: Request, exc: GovernanceError) -> JSONResponse:
-        status = getattr(exc, "http_status", 400)
-        return JSONResponse({"error": gettext(_lang(request), str(exc))}, status_code=status)
+        status = status_for(exc)
+        return JSONResponse({"error": error_text(_lang(request), exc)}, status_code=status)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> PlainTextResponse | JSONResponse:

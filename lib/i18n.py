@@ -39,3 +39,17 @@ def pick_language(explicit: str | None, accept_language: str | None) -> str:
 def gettext(lang: str, message: str, **params: object) -> str:
     text = translations(lang).ugettext(message)
     return text % params if params else text
+
+
+def error_text(lang: str, exc: Exception) -> str:
+    """A core error in the user's language: its own text if translated, else its code's message."""
+    from lib.core.codes import MESSAGES
+
+    for text in (getattr(exc, "message", ""), getattr(exc, "reason", ""), str(exc)):
+        if text and gettext(lang, text) != text:
+            return gettext(lang, text)
+    code = getattr(exc, "code", "")
+    template = MESSAGES.get(code, "")
+    if template and "{" not in template:
+        return gettext(lang, template)
+    return getattr(exc, "message", "") or str(exc)

@@ -15,6 +15,9 @@ from lib.core.request_kinds import UNDECIDED_STATES, RequestLine, RequestState
 from lib.services.requests import RequestService
 
 from ..deps import Caller, CallerDep, GovDep, WriterDep
+from lib.i18n import error_text
+
+from ..errors import status_for
 from ..render import render
 from .pages import render_group
 
@@ -50,7 +53,7 @@ async def _detail(caller: Caller, svc: RequestService, rid: int, status: int = 2
         try:
             plan = await svc.preview(req)
         except GovernanceError as exc:
-            ctx.setdefault("flash", caller._(str(exc)))
+            ctx.setdefault("flash", error_text(caller.lang, exc))
             ctx.setdefault("flash_kind", "error")
     rights = {
         "decide": bool(can_decide(a, req)) and req.state is RequestState.PENDING,
@@ -117,9 +120,9 @@ async def submit(
         )  # fmt: skip
     except InvalidRequest as exc:
         values = {"users": users, "emails": emails, "role": role, "until": until, "justification": justification}
-        errors = {exc.field: caller._(exc.message)}
+        errors = {exc.field: error_text(caller.lang, exc)}
         if svc.gov.org().group(group) is None:
-            return render(caller, "message.html", "groups", status=422, message=caller._(exc.message))
+            return render(caller, "message.html", "groups", status=422, message=error_text(caller.lang, exc))
         return await render_group(caller, svc.gov, group, status=422, errors=errors, values=values)
     assert req.id is not None
     return await _detail(caller, svc, req.id, flash=caller._("Request sent to the operations team."))
@@ -129,7 +132,7 @@ async def _act(caller: Caller, svc: RequestsDep, rid: int, action, *args) -> HTM
     try:
         await action(caller.actor, rid, *args)
     except GovernanceError as exc:
-        return await _detail(caller, svc, rid, status=getattr(exc, "http_status", 400) if getattr(exc, "http_status", 400) != 400 else 422, flash=caller._(str(exc)), flash_kind="error")
+        return await _detail(caller, svc, rid, status=status_for(exc), flash=error_text(caller.lang, exc), flash_kind="error")
     return await _detail(caller, svc, rid, flash=caller._("Done."))
 
 

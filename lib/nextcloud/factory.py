@@ -9,4 +9,6 @@ from .gateway import NextcloudGateway
 
 
 def gateway_from_settings(settings: Settings, **client_options: object) -> NextcloudGateway:
-    return NextcloudGateway(AppAPIClient.from_settings(settings, **client_options), settings.governance_admin_user)
+    return NextcloudGateway(
+        AppAPIClient.from_settings(settings, **client_options), settings.governance_admin_user
+    )

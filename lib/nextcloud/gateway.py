@@ -42,11 +42,15 @@ _ID_CHARS = string.ascii_letters + string.digits
 class NextcloudGateway:
     """Nextcloud through AppAPI, acting as ``admin_user`` for administration (NEXTCLOUD.md §9.4)."""
 
-    def __init__(self, client: AppAPIClient, admin_user: str) -> None:
+    def __init__(
+        self, client: AppAPIClient, admin_user: str, managed: Callable[[str], bool] | None = None
+    ) -> None:
+        """``managed`` tells the app's groups apart (their ACL rules are ours to replace); the last
+        ``read_state`` call updates it."""
         self._client = client
         self._admin = admin_user
         self._ids: dict[str, int] = {}  # mount point -> folder id, from the last read
-        self._managed: Callable[[str], bool] = lambda gid: False
+        self._managed: Callable[[str], bool] = managed or (lambda gid: False)
         self._acl_read = AclReader(client, admin_user)
         self._acl_write = AclWriter(client, admin_user)
         self._handlers: dict[type[Change], Callable[[Any], Awaitable[str]]] = {
@@ -203,15 +207,24 @@ class NextcloudGateway:
     async def _set_acl_manager(self, c: SetAclManager) -> str:
         fid = await self._folder_id(c.mount_point)
         manager = AclManager(c.mapping_type, c.mapping_id)
+        path = routes.folder(fid, "manageACL")
 
         async def settled() -> bool:
-            return (manager in (await self._folder(fid)).managers) == c.manage
+            folder = await self._folder(fid)  # managers are hidden while ACL is off (disable_acl_json)
+            return folder.acl and (manager in folder.managers) == c.manage
 
-        async def switch() -> None:
-            data = {"mappingType": c.mapping_type, "mappingId": c.mapping_id, "manageAcl": str(int(c.manage))}
-            await self._ocs("POST", routes.folder(fid, "manageACL"), data=data, retry=False)
+        async def switch(manage: bool, retry: bool) -> None:
+            data = {"mappingType": c.mapping_type, "mappingId": c.mapping_id, "manageAcl": str(int(manage))}
+            await self._ocs("POST", path, data=data, retry=retry)
 
-        return f"manager {await self._once(settled, switch)}"
+        async def grant_or_revoke() -> None:
+            # Revoking is a DELETE of every matching row, so revoke-then-grant leaves exactly one row
+            # even where the check cannot see the list (setManageACL inserts without checking).
+            await switch(False, retry=True)
+            if c.manage:
+                await switch(True, retry=False)
+
+        return f"manager {await self._once(settled, grant_or_revoke)}"
 
     async def _set_acl_rules(self, c: SetAclRules) -> str:
         path = routes.norm_path(c.path)

@@ -29,7 +29,6 @@ DECIDE = "decide"  # purpose of the notifications that ask operators to decide
 
 class NotFound(GovernanceError):
     code = "request.not_found"
-    http_status = 404
 
     def __init__(self) -> None:
         super().__init__("This request does not exist.")
@@ -37,7 +36,6 @@ class NotFound(GovernanceError):
 
 class AlreadyDecided(GovernanceError):
     code = "request.concurrent"
-    http_status = 409
 
     def __init__(self) -> None:
         super().__init__("Someone else decided this request at the same moment. Reload to see the outcome.")

@@ -22,7 +22,6 @@ class StalePlan(GovernanceError):
     """The plan changed since it was shown: approve what is on screen, or look again."""
 
     code = "plan.stale"
-    http_status = 409
 
     def __init__(self, shown: str, current: str) -> None:
         super().__init__("The changes to apply are no longer those you were shown. Review them again.")

@@ -4,8 +4,8 @@ Shapes from fixtures/appapi_ui_and_proxy.json, notifications.json, notifications
 exapp_incoming.json (outgoing_exapp_requests); upstream nextcloud/app_api appinfo/routes.php,
 lib/Controller/OCSUiController.php, lib/Controller/NotificationsController.php,
 lib/Notifications/ExAppNotifier.php; nextcloud/notifications lib/Controller/EndpointController.php;
-capabilities: nextcloud/server core/Controller/OCSController.php getCapabilities, app_api lib/Capabilities.php,
-notifications lib/Capabilities.php.
+capabilities: nextcloud/server core/Controller/OCSController.php getCapabilities,
+app_api lib/Capabilities.php, notifications lib/Capabilities.php.
 """
 
 from __future__ import annotations
@@ -48,7 +48,11 @@ async def capabilities(request: Request, s: State, who: Caller) -> Response:
         {
             "version": VERSION,
             "capabilities": {
-                "core": {"pollinterval": 60, "webdav-root": "remote.php/webdav", "mod-rewrite-working": False},
+                "core": {
+                    "pollinterval": 60,
+                    "webdav-root": "remote.php/webdav",
+                    "mod-rewrite-working": False,
+                },
                 "app_api": {"loglevel": 2, "version": APPAPI_VERSION},
                 "notifications": {
                     "ocs-endpoints": NOTIFICATION_ENDPOINTS,
@@ -78,7 +82,7 @@ async def top_menu(request: Request, s: State, who: Caller) -> Response:
     if request.method == "POST":
         old = menus.get(name, {})
         menus[name] = {
-            "id": old.get("id") or next(s.ui_ids),
+            "id": old.get("id") or next(s.ui_ids["top_menu"]),
             "appid": s.app_id,  # type: ignore[attr-defined]
             "name": name,
             "display_name": str(body.get("displayName", "")),
@@ -104,7 +108,7 @@ def ui_resource(kind: str):  # type: ignore[no-untyped-def]
         key = tuple(str(body.get(f, "")) for f in fields)
         store = s.ui[kind]
         if request.method == "POST":
-            record = {"id": store.get(key, {}).get("id") or next(s.ui_ids), "appid": s.app_id}  # type: ignore[attr-defined]
+            record = {"id": store.get(key, {}).get("id") or next(s.ui_ids[kind]), "appid": s.app_id}  # type: ignore[attr-defined]
             record.update(zip(fields, key, strict=True))
             if kind == "scripts":
                 record["after_app_id"] = str(body.get("afterAppId", ""))
@@ -125,7 +129,7 @@ def ui_resource(kind: str):  # type: ignore[no-untyped-def]
 
 @route("appapi")
 async def send_notification(request: Request, s: State, who: Caller) -> Response:
-    """POST /api/v1/notification: the target is the AppAPI user; no user or params → 996 (notifications.json)."""
+    """POST /api/v1/notification: the target is the AppAPI user; no user/params → 996 (notifications.json)."""
     body = await params(request)
     given = body.get("params") if isinstance(body.get("params"), dict) else {}
     if who.user is None or not all(given.get(k) for k in ("object", "object_id", "subject_type")):

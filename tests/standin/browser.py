@@ -103,7 +103,13 @@ def user_switcher(s: State, current: str | None, next_url: str) -> Any:
 
 
 def page(
-    request: Request, s: State, uid: str | None, title: str, main: list[Any], status: int = 200, states: Any = None
+    request: Request,
+    s: State,
+    uid: str | None,
+    title: str,
+    main: list[Any],
+    status: int = 200,
+    states: Any = None,
 ) -> Response:
     """A Nextcloud-like shell: head data attributes, header with app menu and user switcher."""
     session = s.sessions.get(request.cookies.get("nc_session_id", ""))
@@ -123,7 +129,9 @@ def page(
               {"class": "header-end"}),
         id="header",
     )  # fmt: skip
-    body = E.BODY(*([states] if states is not None else []), header, *main, id="body-user" if uid else "body-login")
+    body = E.BODY(
+        *([states] if states is not None else []), header, *main, id="body-user" if uid else "body-login"
+    )
     body.set("data-themes", request.query_params.get("theme", "default"))
     root = E.HTML(head, body, lang="en")
     return render(root, status)
@@ -146,7 +154,7 @@ def initial_state_value(stored_json: str) -> str:
 
 
 async def embedded(request: Request) -> Response:
-    """GET /embedded/{appId}/{name}[/{other}]: TopMenuController::viewExAppPage (browser_open_top_menu_page)."""
+    """GET /embedded/{appId}/{name}[/…]: TopMenuController::viewExAppPage (browser_open_top_menu_page)."""
     s = request.app.state.standin
     uid = browser_user(request, s)
     app_id, name = request.path_params["app_id"], request.path_params["name"]
@@ -155,7 +163,9 @@ async def embedded(request: Request) -> Response:
     if not uid or not usable or (entry["admin_required"] and not s.is_admin(uid)):
         return not_found(request, s, uid)
     states = [
-        E.INPUT(type="hidden", id=f"initial-state-app_api-{rec['key']}", value=initial_state_value(rec["value"]))
+        E.INPUT(
+            type="hidden", id=f"initial-state-app_api-{rec['key']}", value=initial_state_value(rec["value"])
+        )
         for (kind, menu, _), rec in s.ui["initial_states"].items()
         if kind == "top_menu" and menu == name
     ]
@@ -166,7 +176,7 @@ async def embedded(request: Request) -> Response:
 
 
 def _with_assets(response: Response, s: State, name: str) -> Response:
-    """Adds the ExApp's styles and (at most 10) scripts through the proxy (ScriptsService, ExAppUiMiddleware)."""
+    """Adds the ExApp's styles and (≤ 10) scripts through the proxy (ScriptsService, ExAppUiMiddleware)."""
     root = html.fromstring(response.body)
     head = root.find("head")
     version = "v=" + secrets.token_hex(4) + "-0"
@@ -213,7 +223,9 @@ async def proxy(request: Request) -> Response:
     known = app_id == s.app_id and s.exapp.enabled and s.exapp_url
     if not known or ".." in path.split("/") or not proxy_allowed(s, path, request.method, uid):
         return not_found(request, s, uid)
-    headers = [(k, v) for k, v in request.headers.items() if k not in DROPPED_HEADERS and k != "accept-language"]
+    headers = [
+        (k, v) for k, v in request.headers.items() if k not in DROPPED_HEADERS and k != "accept-language"
+    ]
     headers.append(("x-origin-ip", request.client.host if request.client else "127.0.0.1"))
     language = request.headers.get("accept-language", "en")
     headers += appapi_headers(s, uid, secrets.token_urlsafe(15)[:20], language).items()
@@ -237,7 +249,7 @@ async def proxy(request: Request) -> Response:
 
 
 async def login(request: Request) -> Response:
-    """/standin/login?user=<uid>&next=<path>: a browser session (cookies nc_session_id, nc_username, nc_token)."""
+    """/standin/login?user=<uid>&next=<path>: a session (cookies nc_session_id, nc_username, nc_token)."""
     s = request.app.state.standin
     uid = request.query_params.get("user", "")
     target = request.query_params.get("next", "/")
@@ -303,7 +315,9 @@ async def notifications_ui(request: Request) -> Response:
     if not uid:
         return not_found(request, s, uid)
     notes = [notification_item(n) for n in reversed(s.notifications) if n.user == uid]
-    content = E.DIV(E.H2("Notifications"), E.UL(*notes, id="notifications") if notes else E.P("No notifications"))
+    content = E.DIV(
+        E.H2("Notifications"), E.UL(*notes, id="notifications") if notes else E.P("No notifications")
+    )
     content.set("id", "content")
     return page(request, s, uid, "Notifications", [content])
 
@@ -344,4 +358,3 @@ def routes() -> list[Route]:
         Route(PROXY + "/{app_id}/{path:path}", proxy, methods=verbs),
         Route(PROXY + "/{app_id}", proxy, methods=verbs),
     ]
-

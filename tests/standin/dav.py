@@ -2,8 +2,9 @@
 
 Shapes from fixtures/groupfolders_acl_webdav.json; upstream nextcloud/groupfolders v20.1.18
 lib/DAV/ACLPlugin.php (props, propPatch, "cannot remove your own read"), lib/ACL/Rule.php (mask/permissions,
-mergeRules), lib/ACL/ACLManager.php (parent-first paths); nextcloud/server apps/dav/lib/Connector/Sabre/Node.php
-(getDavPermissions letters); sabre/dav lib/DAV/Server.php createCollection (MKCOL 201/405/409).
+mergeRules), lib/ACL/ACLManager.php (parent-first paths);
+nextcloud/server apps/dav/lib/Connector/Sabre/Node.php (getDavPermissions letters);
+sabre/dav lib/DAV/Server.php createCollection (MKCOL 201/405/409).
 Request XML is parsed with defusedxml; responses are built with lxml.
 """
 
@@ -315,7 +316,7 @@ async def mkcol(request: Request, s: State, uid: str, owner: str, rest: str) -> 
 
 
 async def files_endpoint(request: Request) -> Response:
-    """/remote.php/dav/files/{owner}/{path}: authenticates like app_api lib/DavPlugin.php, basic or session."""
+    """/remote.php/dav/files/{owner}/…: authenticates like app_api lib/DavPlugin.php, basic or session."""
     s = request.app.state.standin
     who = caller(request, s, s.app_id, s.app_secret)
     try:

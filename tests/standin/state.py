@@ -122,7 +122,7 @@ class State:
         }
         self.next_folder_id = 1
         self.next_notification_id = 1
-        self.ui_ids = itertools.count(1)
+        self.ui_ids = {kind: itertools.count(1) for kind in self.ui}  # one id sequence per AppAPI table
         self.fileids: dict[tuple[int, str], int] = {}
         self.next_fileid = 100
         self.sessions: dict[str, tuple[str, str]] = {}  # session id -> (uid, requesttoken)

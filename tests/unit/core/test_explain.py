@@ -80,3 +80,30 @@ def test_user_rules_apply_to_that_user_and_managers_are_reported() -> None:
 
 def test_an_unknown_folder_gives_nothing() -> None:
     assert explain(ORG, NextcloudState(), "u", "Nope", "").effective == 0
+
+
+def test_a_path_hidden_from_all_but_the_steering_committee_is_the_union_of_each_persons_groups() -> None:
+    from datetime import date
+
+    from lib.core.compile import compile_org
+    from lib.core.model import Grant, Membership, Role
+
+    grants = (Grant("all", Right.NONE, "Copil"), Grant("com/steering", Right.MODIFY, "Copil"))
+    org = Organisation(
+        "Coop",
+        (WorkingGroup("com", "Com", grants=grants),),
+        (
+            Membership("com", "sam", Role.STEERING),
+            Membership("com", "sam", Role.READER),
+            Membership("com", "rita", Role.READER),
+            Membership("board", "carol"),
+            Membership("operations", "otto"),
+        ),
+    )
+    desired = compile_org(org, "gov-admin", date(2025, 6, 1))
+    can = {
+        u: explain(org, desired, u, "Com", "Copil/PV.odt").effective for u in ("sam", "rita", "carol", "otto")
+    }
+    assert can == {"sam": 15, "rita": 0, "carol": 0, "otto": 15}
+    assert explain(org, desired, "rita", "Com", "Public").effective == 1
+    assert explain(org, desired, "gov-admin", "Com", "Copil").effective == 31

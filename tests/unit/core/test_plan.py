@@ -265,3 +265,11 @@ def test_every_grant_comes_before_every_revocation(org: Organisation, actual: Ne
     groups_attached = [i for i, c in enumerate(changes) if isinstance(c, AttachGroup)]
     if folders_created and groups_attached:
         assert max(folders_created) < min(groups_attached)
+
+
+def test_change_data_is_what_dataclasses_asdict_gives() -> None:
+    from dataclasses import asdict
+
+    rules = SetAclRules("Com", "RH", (AclRule("group", "ca", 31, 0),))
+    for change in (rules, SetGroupPermissions("Com", "ca", 1, 15), AttachGroup("Com", "ca", 1)):
+        assert change.data == {"kind": change.kind, **asdict(change)}

@@ -1,0 +1,49 @@
+"""Marks the core's user-facing messages for Babel extraction (lib/core/codes.py stays pure).
+
+tests/unit/test_i18n.py checks this list against lib/core/codes.MESSAGES, so it cannot drift.
+"""
+
+from __future__ import annotations
+
+
+def _(message: str) -> str:
+    return message
+
+
+CORE_MESSAGES = [
+    _('The plan revokes {removals} rights, more than the allowed {limit}.'),
+    _('The organisation is not valid: {message}'),
+    _('The request is not valid: {message}'),
+    _('This request cannot take this step in its current state.'),
+    _('Nobody may decide on their own request.'),
+    _('A person cannot accept their own request to join a group.'),
+    _('Only the person who asked may cancel a request.'),
+    _('Members may still object to this request until {until}.'),
+    _('The time to object to this request is over.'),
+    _('The person who asked cannot object to their own request; they may cancel it.'),
+    _('There is no working group {group}.'),
+    _('A working group {group} already exists.'),
+    _('The working group {group} is archived.'),
+    _('{user} already has this role in {group}.'),
+    _('{user} is not a member of {group}.'),
+    _('This request has no pending invitation for {email}.'),
+    _('Allowed.'),
+    _('Only the operations team may do this.'),
+    _('Only a facilitator of the group (or the operations team) may ask for this.'),
+    _('Nobody may decide on their own request.'),
+    _('Nobody may decide on a request that changes their own access.'),
+    _('Only the person who asked may cancel a request.'),
+    _('Only members of the group may object.'),
+    _('You are already a member of this group.'),
+    _('This request is not open to objections.'),
+    _('Only requests to join a group are accepted by its facilitators.'),
+    _('This request does not concern you.'),
+    _('Only the board and the operations team may see this.'),
+    _('You need an account to ask for this.'),
+    _('This decision link is not valid.'),
+    _('This decision link has expired; open the request in the app.'),
+    _('This decision link was sent to another operator.'),
+    _('This decision link is for another request.'),
+    _('The request changed since this link was sent; review the new plan in the app.'),
+    _('This decision link has already been used.'),
+]

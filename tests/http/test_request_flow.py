@@ -1,0 +1,194 @@
+"""Requests end to end: a facilitator asks, operators are notified, one approves from the link, the app applies."""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import date
+
+import httpx
+import pytest
+
+from ex_app.demo import demo_org
+from lib.core.request_kinds import RequestState
+from tests.conftest import RunningApp
+
+
+@pytest.fixture
+def demo(running: RunningApp) -> RunningApp:
+    running.seed(demo_org(date.today()))
+    for uid in ("ines", "hugo", "lucas", "yann", "paul"):
+        running.standin.add_user(uid, uid.title())
+    _plan, result = running.run(running.gov.sync.apply("system"))
+    assert result.ok, result.error
+    running.run(running.standin.register_exapp())
+    return running
+
+
+def _ask_to_add(app: RunningApp, who: str = "nora", requester: str = "alice") -> int:
+    with app.client(requester) as c:
+        r = c.post(
+            "/ui/requests",
+            data={"kind": "add_member", "group": "communication", "users": who, "role": "contributor",
+                  "justification": "Joins the newsletter team"},
+        )  # fmt: skip
+    assert r.status_code == 200, r.text
+    return int(re.search(r"#(\d+)", r.text).group(1))  # type: ignore[union-attr]
+
+
+def _links(app: RunningApp, uid: str) -> dict[str, str]:
+    notes = [n for n in app.standin.notifications if n.user == uid]
+    assert notes, f"no notification for {uid}"
+    params = notes[-1].subject_params["rich_subject_params"]
+    return {k: v["link"] for k, v in params.items() if "link" in v}
+
+
+def _browser(app: RunningApp, uid: str) -> httpx.Client:
+    c = httpx.Client(base_url=app.standin.url, timeout=30)
+    c.get("/standin/login", params={"user": uid})
+    return c
+
+
+def test_a_facilitator_request_notifies_every_operator_with_decision_links(demo: RunningApp) -> None:
+    rid = _ask_to_add(demo)
+    for op in ("claire", "malik"):
+        links = _links(demo, op)
+        assert f"/actions/approve/{rid}?t=" in links["approve"]
+        assert f"/actions/reject/{rid}?t=" in links["reject"]
+        assert links["open"].endswith(f"/embedded/governance/main/requests/{rid}")
+    assert not [n for n in demo.standin.notifications if n.user == "alice"]  # the requester is not asked
+
+
+def test_approving_from_the_notification_link_applies_once_and_clears_other_notifications(demo: RunningApp) -> None:
+    rid = _ask_to_add(demo)
+    link = _links(demo, "claire")["approve"]
+    with _browser(demo, "claire") as claire:
+        r = claire.get(link)
+        assert r.status_code == 303 and r.headers["location"].endswith(f"/requests/{rid}?link=approved")
+        assert "nora" in demo.standin.groups["gt-communication-membres"]
+        assert demo.gov.requests.get(rid).state is RequestState.APPLIED
+        assert not [n for n in demo.standin.notifications if n.user == "malik" and "approve" in str(n.subject_params)]
+        demo.standin.reset_calls()
+        again = claire.get(link)  # replayed
+        assert again.headers["location"].endswith("?link=used")
+        assert not [c for c in demo.standin.calls if c[0] in ("POST", "DELETE", "PROPPATCH")]
+    assert "nora" in {m.user for m in demo.gov.org().members_of("communication")}
+    actions = [e.action for e in demo.gov.audit.entries()]
+    assert actions.count("request.approved") == 1 and actions.count("request.applied") == 1
+
+
+def test_a_link_used_by_another_operator_applies_nothing(demo: RunningApp) -> None:
+    rid = _ask_to_add(demo)
+    with _browser(demo, "malik") as malik:
+        r = malik.get(_links(demo, "claire")["approve"])
+    assert r.headers["location"].endswith("?link=used")
+    assert demo.gov.requests.get(rid).state is RequestState.PENDING
+    assert "nora" not in demo.standin.groups.get("gt-communication-membres", set())
+
+
+def test_an_altered_or_stale_link_applies_nothing(demo: RunningApp) -> None:
+    rid = _ask_to_add(demo)
+    link = _links(demo, "claire")["approve"]
+    with _browser(demo, "claire") as claire:
+        tampered = claire.get(link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB"))
+        assert "?link=used" in tampered.headers["location"]
+        # the plan changes before the click: someone adds nora to the group by hand in Nextcloud
+        demo.standin.groups["gt-communication-membres"].add("nora")
+        stale = claire.get(link)
+        assert stale.headers["location"].endswith("?link=stale")
+    assert demo.gov.requests.get(rid).state is RequestState.PENDING
+
+
+def test_an_expired_link_applies_nothing(demo: RunningApp) -> None:
+    rid = _ask_to_add(demo)
+    link = _links(demo, "claire")["approve"]
+    real_now = demo.gov.requests.now
+    demo.gov.requests.now = lambda: real_now().replace(year=real_now().year + 1)
+    with _browser(demo, "claire") as claire:
+        assert claire.get(link).headers["location"].endswith("?link=expired")
+    assert demo.gov.requests.get(rid).state is RequestState.PENDING
+
+
+def test_nobody_approves_their_own_request(demo: RunningApp) -> None:
+    rid = _ask_to_add(demo, who="nora", requester="claire") if False else None
+    # claire (operations) facilitates nothing, so she cannot ask for communication; make her a facilitator first
+    from dataclasses import replace
+
+    from lib.core.model import Membership, Role
+
+    org = demo.gov.org()
+    demo.gov.orgs.save(replace(org, memberships=(*org.memberships, Membership("communication", "claire", Role.FACILITATOR))))
+    rid = _ask_to_add(demo, who="nora", requester="claire")
+    req = demo.gov.requests.get(rid)
+    plan = demo.run(demo.gov.requests.preview(req))
+    with demo.client("claire") as c:
+        r = c.post(f"/ui/requests/{rid}/approve", data={"checksum": plan.checksum})
+    assert r.status_code in (403, 422)
+    assert demo.gov.requests.get(rid).state is RequestState.PENDING
+    assert not [n for n in demo.standin.notifications if n.user == "claire"]
+
+
+def test_reject_needs_a_reason_and_tells_the_requester(demo: RunningApp) -> None:
+    rid = _ask_to_add(demo)
+    with demo.client("malik") as c:
+        empty = c.post(f"/ui/requests/{rid}/reject", data={"reason": "  "})
+        assert empty.status_code == 422
+        ok = c.post(f"/ui/requests/{rid}/reject", data={"reason": "Already in the newsletter group"})
+    assert ok.status_code == 200
+    assert demo.gov.requests.get(rid).state is RequestState.REJECTED
+    assert [n for n in demo.standin.notifications if n.user == "alice"]
+    assert "nora" not in demo.standin.groups.get("gt-communication-membres", set())
+
+
+def test_the_board_reads_but_cannot_decide(demo: RunningApp) -> None:
+    rid = _ask_to_add(demo)
+    req = demo.gov.requests.get(rid)
+    plan = demo.run(demo.gov.requests.preview(req))
+    with demo.client("sophie") as c:
+        page = c.get(f"/ui/requests/{rid}")
+        r = c.post(f"/ui/requests/{rid}/approve", data={"checksum": plan.checksum})
+    assert page.status_code == 200 and "Approve and apply" not in page.text
+    assert r.status_code == 403
+    assert demo.gov.requests.get(rid).state is RequestState.PENDING
+
+
+def test_a_facilitator_cannot_request_for_another_group(demo: RunningApp) -> None:
+    with demo.client("alice") as c:
+        r = c.post("/ui/requests", data={"kind": "add_member", "group": "jardins", "users": "nora", "justification": "x"})
+    assert r.status_code == 403
+
+
+def test_an_unknown_account_is_refused_next_to_the_field(demo: RunningApp) -> None:
+    with demo.client("alice") as c:
+        r = c.post(
+            "/ui/requests",
+            data={"kind": "add_member", "group": "communication", "users": "nobody", "justification": "x"},
+        )
+    assert r.status_code == 422
+    assert "nobody" in r.text and "gov-field-error" in r.text
+    assert demo.gov.requests.repo.by_requester("alice") == []
+
+
+def test_concurrent_approve_and_reject_end_in_exactly_one_decision(demo: RunningApp) -> None:
+    rid = _ask_to_add(demo)
+    plan = demo.run(demo.gov.requests.preview(demo.gov.requests.get(rid)))
+    results: dict[str, int] = {}
+
+    def approve() -> None:
+        with demo.client("claire") as c:
+            results["approve"] = c.post(f"/ui/requests/{rid}/approve", data={"checksum": plan.checksum}).status_code
+
+    def reject() -> None:
+        with demo.client("malik") as c:
+            results["reject"] = c.post(f"/ui/requests/{rid}/reject", data={"reason": "no"}).status_code
+
+    threads = [threading.Thread(target=approve), threading.Thread(target=reject)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    final = demo.gov.requests.get(rid)
+    assert final.state in (RequestState.APPLIED, RequestState.REJECTED)
+    decisions = [e for e in demo.gov.audit.entries() if e.action in ("request.approved", "request.rejected")]
+    assert len(decisions) == 1
+    assert sorted(results.values())[0] == 200
