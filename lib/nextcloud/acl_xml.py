@@ -68,7 +68,7 @@ def acl_list_status(xml: bytes) -> str | None:
     """Status line of the ``acl-list`` propstat in a PROPPATCH multistatus; None when it succeeded."""
     for propstat in fromstring(xml).iter(_d("propstat")):
         if propstat.find(f"{_d('prop')}/{_nc('acl-list')}") is not None and not _is_ok(propstat):
-            return propstat.findtext(_d("status"), default="no status")
+            return str(propstat.findtext(_d("status"), default="no status"))
     return None if b"acl-list" in xml else "acl-list missing from the answer"
 
 

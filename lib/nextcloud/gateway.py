@@ -84,7 +84,7 @@ class NextcloudGateway:
         state = NextcloudState()
         for gid, name in (await self._group_names()).items():
             if managed(gid):
-                state.groups[gid] = set(await self._ocs("GET", routes.group_members(gid)).get("users", []))
+                state.groups[gid] = await self._members(gid)
                 state.display_names[gid] = name
         folders = await self._list_folders()
         for mount in mount_points:
@@ -98,6 +98,9 @@ class NextcloudGateway:
     async def _group_names(self) -> dict[str, str]:
         data = await self._ocs("GET", f"{routes.CLOUD}/groups/details", params={"search": ""})
         return {g["id"]: str(g.get("displayname") or g["id"]) for g in data.get("groups", [])}
+
+    async def _members(self, gid: str) -> set[str]:
+        return set((await self._ocs("GET", routes.group_members(gid))).get("users", []))
 
     async def _list_folders(self) -> dict[str, FolderState]:
         """All folders in one call; refreshes the mount point -> id cache."""
@@ -331,4 +334,9 @@ def folder_state(raw: dict[str, Any]) -> FolderState:
 
 def user_info(uid: str, raw: dict[str, Any]) -> UserInfo:
     name = raw.get("displayname") or raw.get("display-name") or uid
-    return UserInfo(uid=str(raw.get("id") or uid), display_name=str(name), email=str(raw.get("email") or ""))
+    return UserInfo(
+        uid=str(raw.get("id") or uid),
+        display_name=str(name),
+        email=str(raw.get("email") or ""),
+        language=str(raw.get("language") or ""),
+    )

@@ -15,6 +15,7 @@ class UserInfo:
     uid: str
     display_name: str
     email: str = ""
+    language: str = ""  # the user's Nextcloud language (provisioning API ``language``), "" when unset
 
 
 class Gateway(Protocol):

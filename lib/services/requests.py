@@ -234,9 +234,9 @@ class RequestService:
 
     # ---- notifications ----------------------------------------------------------------------------
 
-    async def _lang(self, uid: str) -> str:
+    async def language_of(self, uid: str) -> str:
         info = await self.gov.gateway.get_user(uid)
-        lang = (getattr(info, "language", "") or "en")[:2]
+        lang = (info.language if info else "")[:2]
         return lang if lang in ("en", "fr") else "en"
 
     def _operators(self, org: Organisation) -> list[str]:
@@ -255,7 +255,7 @@ class RequestService:
         for op in self._operators(org):
             if op == req.requester or op in req.people:
                 continue  # nobody decides their own request
-            lang = await self._lang(op)
+            lang = await self.language_of(op)
             _ = lambda m, **p: gettext(lang, m, **p)  # noqa: E731
             params = {
                 "requester": {"type": "user", "id": req.requester, "name": req.requester},
@@ -297,7 +297,7 @@ class RequestService:
     async def _notify_simple(self, users: Iterable[str], req: AccessRequest, message: str, **params: object) -> None:
         page = f"{self.gov.settings.page_url}/requests/{req.id}"
         for uid in sorted(set(users)):
-            lang = await self._lang(uid)
+            lang = await self.language_of(uid)
             subject = gettext(lang, message, **params)
             link = {"request": {"type": "highlight", "id": str(req.id), "name": f"#{req.id}", "link": page}}
             try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from contextlib import closing
 from datetime import date
 
 import httpx
@@ -44,6 +45,7 @@ def _links(app: RunningApp, uid: str) -> dict[str, str]:
 
 
 def _browser(app: RunningApp, uid: str) -> httpx.Client:
+    """A browser session in the stand-in (cookies), as a person clicking in Nextcloud."""
     c = httpx.Client(base_url=app.standin.url, timeout=30)
     c.get("/standin/login", params={"user": uid})
     return c
@@ -62,7 +64,7 @@ def test_a_facilitator_request_notifies_every_operator_with_decision_links(demo:
 def test_approving_from_the_notification_link_applies_once_and_clears_other_notifications(demo: RunningApp) -> None:
     rid = _ask_to_add(demo)
     link = _links(demo, "claire")["approve"]
-    with _browser(demo, "claire") as claire:
+    with closing(_browser(demo, "claire")) as claire:
         r = claire.get(link)
         assert r.status_code == 303 and r.headers["location"].endswith(f"/requests/{rid}?link=approved")
         assert "nora" in demo.standin.groups["gt-communication-membres"]
@@ -79,7 +81,7 @@ def test_approving_from_the_notification_link_applies_once_and_clears_other_noti
 
 def test_a_link_used_by_another_operator_applies_nothing(demo: RunningApp) -> None:
     rid = _ask_to_add(demo)
-    with _browser(demo, "malik") as malik:
+    with closing(_browser(demo, "malik")) as malik:
         r = malik.get(_links(demo, "claire")["approve"])
     assert r.headers["location"].endswith("?link=used")
     assert demo.gov.requests.get(rid).state is RequestState.PENDING
@@ -89,7 +91,7 @@ def test_a_link_used_by_another_operator_applies_nothing(demo: RunningApp) -> No
 def test_an_altered_or_stale_link_applies_nothing(demo: RunningApp) -> None:
     rid = _ask_to_add(demo)
     link = _links(demo, "claire")["approve"]
-    with _browser(demo, "claire") as claire:
+    with closing(_browser(demo, "claire")) as claire:
         tampered = claire.get(link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB"))
         assert "?link=used" in tampered.headers["location"]
         # the plan changes before the click: someone adds nora to the group by hand in Nextcloud
@@ -104,7 +106,7 @@ def test_an_expired_link_applies_nothing(demo: RunningApp) -> None:
     link = _links(demo, "claire")["approve"]
     real_now = demo.gov.requests.now
     demo.gov.requests.now = lambda: real_now().replace(year=real_now().year + 1)
-    with _browser(demo, "claire") as claire:
+    with closing(_browser(demo, "claire")) as claire:
         assert claire.get(link).headers["location"].endswith("?link=expired")
     assert demo.gov.requests.get(rid).state is RequestState.PENDING
 

@@ -1,0 +1,68 @@
+"""Time-bound access: removed when it ends, facilitators warned 7 days before with a renewal link."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+
+from lib.core.expiry import expired_memberships, expiring_soon, org_without
+from lib.core.model import Membership, Role
+from lib.core.request_kinds import SYSTEM_ACTOR
+from lib.i18n import gettext
+from lib.store.org_repo import StaleOrganisation
+
+from .governance import Governance
+
+log = logging.getLogger(__name__)
+WARNING_DAYS = 7
+
+
+@dataclass
+class ExpiryRun:
+    removed: list[Membership] = field(default_factory=list)
+    warned: list[Membership] = field(default_factory=list)
+    error: str = ""
+
+
+async def run_expiry(gov: Governance, today: date) -> ExpiryRun:
+    """Remove ended memberships from the organisation and Nextcloud; warn about those ending soon."""
+    result = ExpiryRun()
+    version = gov.orgs.version()
+    org = gov.org()
+    ended = expired_memberships(org, today)
+    if ended:
+        try:
+            gov.orgs.save(org_without(org, ended), expected_version=version)
+        except StaleOrganisation:
+            return result  # someone saved meanwhile: the next run sees the new organisation
+        for m in ended:
+            detail = {"group": m.group, "user": m.user, "until": m.until.isoformat() if m.until else None}
+            gov.audit.append(SYSTEM_ACTOR, "membership.expired", f"{m.group}:{m.user}", detail)
+        result.removed = ended
+        _plan, applied = await gov.sync.apply(SYSTEM_ACTOR)
+        result.error = applied.error or ""
+    for m in expiring_soon(gov.org(), today, WARNING_DAYS):
+        if await _warn(gov, m):
+            result.warned.append(m)
+    return result
+
+
+async def _warn(gov: Governance, m: Membership) -> bool:
+    """Tell the group's facilitators once, with a one-click renewal request form."""
+    key = f"{m.group}:{m.user}:{m.until}"[:64]
+    repo = gov.requests.repo
+    if repo.was_notified(0, key, "expiry"):
+        return False
+    link = f"{gov.settings.page_url}/groups/{m.group}?renew={m.user}"
+    facilitators = {f.user for f in gov.org().members_of(m.group) if f.role is Role.FACILITATOR} - {m.user}
+    for uid in sorted(facilitators):
+        lang = await gov.requests.language_of(uid)
+        subject = gettext(lang, "The access of %(user)s to %(group)s ends on %(until)s.", user=m.user, group=m.group, until=m.until)
+        params = {"renew": {"type": "highlight", "id": key, "name": gettext(lang, "Request a renewal"), "link": link}}
+        try:
+            await gov.gateway.notify(uid, subject + " {renew}", params, "", link)
+        except Exception as exc:
+            log.warning("could not warn %s about %s: %s", uid, key, exc)
+    repo.record_notification(0, key, "", "expiry")
+    return True
