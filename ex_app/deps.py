@@ -42,6 +42,7 @@ class Caller:
     page_base: str  # path of the top-menu page, e.g. /index.php/apps/app_api/embedded/governance/main
     proxy_base: str  # path of the proxy prefix, e.g. /index.php/apps/app_api/proxy/governance
     csrf: str
+    pending: int = 0  # requests waiting for operations (the navigation badge)
 
     def _(self, message: str, **params: object) -> str:
         return gettext(self.lang, message, **params)
@@ -55,9 +56,11 @@ def get_caller(request: Request, gov: Annotated[Governance, Depends(get_gov)]) -
     page = request.headers.get("x-governance-page", "")
     proxy = request.headers.get("x-governance-proxy", "")
     s = gov.settings
+    actor = gov.actor(uid)
     return Caller(
         uid=uid,
-        actor=gov.actor(uid),
+        actor=actor,
+        pending=gov.pending_count() if actor.operates else 0,
         lang=lang,
         page_base=page if _PAGE.match(page) else f"/index.php/apps/app_api/embedded/{s.app_id}/{s.governance_menu_name}",
         proxy_base=proxy if _PROXY.match(proxy) else f"/index.php/apps/app_api/proxy/{s.app_id}",

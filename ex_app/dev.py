@@ -12,7 +12,10 @@ import logging
 import os
 import secrets
 import sys
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from lib.settings import Settings
 
@@ -20,23 +23,38 @@ log = logging.getLogger("governance.dev")
 ROOT = Path(__file__).resolve().parent.parent
 
 
-async def _start_demo(port: int, app_port: int) -> None:
-    from tests.servers import ServerThread
+@dataclass
+class Demo:
+    standin: Any
+    server: Any
+    gov: Any
+    page_url: str
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.standin.stop()
+
+
+async def start_demo(standin_port: int = 0, app_port: int = 0, storage: Path = ROOT / ".data") -> Demo:
+    """The stand-in + the ExApp + La Coop des Communs, registered and applied."""
+    from tests.servers import ServerThread, free_port
     from tests.standin import StandIn
     from tests.standin.demo import seed_demo
 
     from .demo import demo_org
     from .main import create_app
 
+    app_port = app_port or free_port()
     secret = secrets.token_urlsafe(24)
     standin = StandIn(app_secret=secret, exapp_url=f"http://127.0.0.1:{app_port}")
     seed_demo(standin)
-    url = standin.start(port=port)
+    url = standin.start(port=standin_port)
     settings = Settings(
         app_secret=secret,
         app_port=app_port,
         nextcloud_url=url,
-        app_persistent_storage=ROOT / ".data",
+        app_persistent_storage=storage,
+        database_url="",
         governance_admin_user="admin",
     )
     app = create_app(settings)
@@ -44,21 +62,23 @@ async def _start_demo(port: int, app_port: int) -> None:
     server = ServerThread(app, port=app_port)
     server.start()
     if not gov.org().working_groups:
-        from datetime import date
-
         gov.orgs.save(demo_org(date.today()))
     await standin.register_exapp()
-    from lib.services.sync import SyncService
-
     _plan, result = await asyncio.wrap_future(
-        asyncio.run_coroutine_threadsafe(SyncService(gov).apply("system"), server.loop)
+        asyncio.run_coroutine_threadsafe(gov.sync.apply("system"), server.loop)
     )
     if not result.ok:
         log.warning("the demo organisation was not fully applied: %s", result.error)
     page = f"{url}/index.php/apps/app_api/embedded/{settings.app_id}/{settings.governance_menu_name}"
+    return Demo(standin, server, gov, page)
+
+
+async def _serve_demo(port: int, app_port: int) -> None:
+    demo = await start_demo(port, app_port)
     sys.stdout.write(
-        f"\nGovernance demo ({len(result.applied)} change(s) applied to the stand-in).\n"
-        f"Open: {page}\n(use the user switcher at the top: alice facilitates, claire operates, sophie is on the board)\n"
+        f"\nGovernance is running with the Nextcloud stand-in and the demo organisation.\n"
+        f"Open: {demo.page_url}\n"
+        "(switch user at the top: alice facilitates Communication, claire is in operations, sophie on the board)\n"
     )
     sys.stdout.flush()
     while True:
@@ -67,6 +87,7 @@ async def _start_demo(port: int, app_port: int) -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     if os.environ.get("NEXTCLOUD_URL"):
         from .main import run
 
@@ -75,7 +96,7 @@ def main() -> None:
     port = int(os.environ.get("STANDIN_PORT", "8080"))
     app_port = int(os.environ.get("APP_PORT", "9035"))
     try:
-        asyncio.run(_start_demo(port, app_port))
+        asyncio.run(_serve_demo(port, app_port))
     except KeyboardInterrupt:
         pass
 

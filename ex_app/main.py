@@ -101,6 +101,7 @@ def run() -> None:  # pragma: no cover - process entry point
     import uvicorn
 
     logging.basicConfig(level=logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = Settings()
     uvicorn.run(create_app(settings), host=settings.app_host, port=settings.app_port, log_level="info")
 

@@ -23,21 +23,21 @@ def nav(caller: Caller, pending: int = 0) -> list[dict[str, Any]]:
     """Navigation entries the caller's role allows (the policy decides, the page only hides)."""
     a = caller.actor
     items = [("groups", "/groups", caller._("Working groups"), 0), ("mine", "/requests", caller._("My requests"), 0)]
-    if a.is_operations:
+    if a.operates:
         items.append(("decide", "/decide", caller._("To decide"), pending))
-    if a.is_operations or a.is_board:
+    if a.reads_all:
         items += [
             ("matrix", "/matrix", caller._("Access matrix"), 0),
             ("audit", "/audit", caller._("Audit log"), 0),
             ("stats", "/stats", caller._("Statistics"), 0),
         ]
-    if a.is_operations:
+    if a.operates:
         items.append(("org", "/organisation", caller._("Organisation"), 0))
     return [{"key": k, "path": p, "label": label, "badge": b} for k, p, label, b in items]
 
 
 def render(caller: Caller, template: str, active: str, status: int = 200, **ctx: Any) -> HTMLResponse:
     html = env.get_template(template).render(
-        caller=caller, _=caller._, nav=nav(caller, ctx.pop("pending", 0)), active=active, **ctx
+        caller=caller, _=caller._, nav=nav(caller, caller.pending), active=active, **ctx
     )
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})

@@ -1,6 +1,7 @@
-"""Fixtures for tests against the Nextcloud stand-in (imported by test modules; tests/conftest.py is the lead's).
+"""Fixtures and helpers for tests against the Nextcloud stand-in (tests/conftest.py is the lead's).
 
-Usage: ``from tests.conftest_standin import gateway, standin  # noqa: F401``.
+Usage in a test module: ``standin = conftest_standin.standin`` (and ``gateway``) makes the fixtures
+available there.
 """
 
 from __future__ import annotations
@@ -43,16 +44,17 @@ def standin() -> Iterator[StandIn]:
     s.add_user(ADMIN, admin=True)
     for uid in PEOPLE:
         s.add_user(uid, display_name=uid.title(), email=f"{uid}@example.org")
-    s.timeout_sleep = 1.0
     s.start()
     yield s
     s.stop()
 
 
 def make_client(s: StandIn, **kwargs: Any) -> AppAPIClient:
-    """A client with fast retries: 4 attempts, milliseconds apart, short timeout."""
-    options: dict[str, Any] = {"attempts": 4, "backoff": 0.001, "max_backoff": 0.005, "timeout": 0.3}
-    return AppAPIClient(s.url, app_id="governance", app_version="1.0.0", app_secret=SECRET, **(options | kwargs))
+    """A client with fast retries: 4 attempts, milliseconds apart."""
+    options: dict[str, Any] = {"attempts": 4, "backoff": 0.001, "max_backoff": 0.005, "timeout": 5.0}
+    return AppAPIClient(
+        s.url, app_id="governance", app_version="1.0.0", app_secret=SECRET, **(options | kwargs)
+    )
 
 
 @pytest.fixture
@@ -81,7 +83,9 @@ def sample_plan() -> list[Change]:
         SetGroupPermissions(MOUNT, "gt-com", 15, previous=31),
         SetAclManager(MOUNT, "group", "gt-ops", True),
         SetAclRules(MOUNT, "Interne", (AclRule("group", "gt-com", 10, 0),)),
-        SetAclRules(MOUNT, "Interne/Secret", (AclRule("group", "gt-com", 31, 0), AclRule("user", "alice", 1, 1))),
+        SetAclRules(
+            MOUNT, "Interne/Secret", (AclRule("group", "gt-com", 31, 0), AclRule("user", "alice", 1, 1))
+        ),
     ]
     return sorted(plan, key=Change.sort_key)
 
@@ -89,7 +93,13 @@ def sample_plan() -> list[Change]:
 def snapshot(s: StandIn) -> dict[str, Any]:
     """What a person would see in Nextcloud: groups, members, folders with groups, ACL, managers, rules."""
     folders = {
-        f.mount_point: (dict(f.groups), f.acl, sorted(f.manage), len(f.manage), {p: sorted(r) for p, r in f.rules.items()})
+        f.mount_point: (
+            dict(f.groups),
+            f.acl,
+            sorted(f.manage),
+            len(f.manage),
+            {p: sorted(r) for p, r in f.rules.items()},
+        )
         for f in s.folders.values()
     }
     return {

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import yaml
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 
 from lib.core import orgfile
@@ -72,7 +72,22 @@ def _refused(caller: Caller, decision: Decision, active: str) -> HTMLResponse:
     return render(caller, "message.html", active, status=403, message=caller._(decision.reason))
 
 
-RIGHT_NAMES = {int(Right.NONE): "none", int(Right.CONSULT): "consult", int(Right.MODIFY): "modify", int(Right.MANAGE): "manage"}
+def _error(message: str) -> dict[str, str]:
+    """The flash of a page shown again after a refusal or a failure."""
+    return {"flash": message, "flash_kind": "error"}
+
+
+def _unread(caller: Caller, exc: NextcloudError) -> dict[str, str]:
+    log.warning("reading Nextcloud failed: %s", exc)
+    return _error(caller._("Nextcloud could not be read: %(error)s", error=str(exc)))
+
+
+RIGHT_NAMES = {
+    int(Right.NONE): "none",
+    int(Right.CONSULT): "consult",
+    int(Right.MODIFY): "modify",
+    int(Right.MANAGE): "manage",
+}
 
 
 def right_text(caller: Caller, bits: int | None) -> str:
@@ -133,7 +148,9 @@ def _cell_of(
     folder = desired.folders[col.mount]
     paths = []
     for path in col.paths:
-        rule = next((r for r in folder.rules[path] if r.mapping_type == "group" and r.mapping_id == gid), None)
+        rule = next(
+            (r for r in folder.rules[path] if r.mapping_type == "group" and r.mapping_id == gid), None
+        )
         paths.append((path, rule.permissions if rule else None))
     return col.mount, folder.groups.get(gid), tuple(paths)
 
@@ -143,20 +160,34 @@ def drift_text(caller: Caller, d: Drift) -> str:
     s = d.subject
     texts: dict[str, Callable[[], str]] = {
         "missing_group": lambda: caller._("Group %(gid)s does not exist in Nextcloud.", gid=s[0]),
-        "extra_group": lambda: caller._("Group %(gid)s follows the naming scheme but is not in the organisation.", gid=s[0]),
+        "extra_group": lambda: caller._(
+            "Group %(gid)s follows the naming scheme but is not in the organisation.", gid=s[0]
+        ),
         "missing_member": lambda: caller._("%(uid)s should be in %(gid)s but is not.", uid=s[1], gid=s[0]),
-        "extra_member": lambda: caller._("%(uid)s is in %(gid)s in Nextcloud, not in the organisation.", uid=s[1], gid=s[0]),
+        "extra_member": lambda: caller._(
+            "%(uid)s is in %(gid)s in Nextcloud, not in the organisation.", uid=s[1], gid=s[0]
+        ),
         "missing_folder": lambda: caller._("Folder %(mount)s does not exist in Nextcloud.", mount=s[0]),
-        "unmanaged_folder": lambda: caller._("Folder %(mount)s is not described by the organisation.", mount=s[0]),
+        "unmanaged_folder": lambda: caller._(
+            "Folder %(mount)s is not described by the organisation.", mount=s[0]
+        ),
         "permission_changed": lambda: caller._(
-            "%(gid)s has %(actual)s on %(mount)s instead of %(expected)s.", gid=s[1], mount=s[0],
+            "%(gid)s has %(actual)s on %(mount)s instead of %(expected)s.",
+            gid=s[1],
+            mount=s[0],
             actual=right_text(caller, d.actual if isinstance(d.actual, int) else None),
             expected=right_text(caller, d.expected if isinstance(d.expected, int) else None),
         ),
-        "acl_flag_changed": lambda: caller._("The advanced permissions setting of %(mount)s was changed.", mount=s[0]),
-        "manager_changed": lambda: caller._("Who manages the permissions of %(mount)s was changed (%(who)s).", mount=s[0], who=s[-1]),
-        "acl_rules_changed": lambda: caller._("The permissions on %(mount)s/%(path)s were changed.", mount=s[0], path=s[1]),
-    }  # fmt: skip
+        "acl_flag_changed": lambda: caller._(
+            "The advanced permissions setting of %(mount)s was changed.", mount=s[0]
+        ),
+        "manager_changed": lambda: caller._(
+            "Who manages the permissions of %(mount)s was changed (%(who)s).", mount=s[0], who=s[-1]
+        ),
+        "acl_rules_changed": lambda: caller._(
+            "The permissions on %(mount)s/%(path)s were changed.", mount=s[0], path=s[1]
+        ),
+    }
     return texts[d.kind]() if d.kind in texts else str(d)
 
 
@@ -168,7 +199,11 @@ def _marks(drifts: tuple[Drift, ...]) -> dict[str, set[Any]]:
     """Where each drift shows on the matrix: a row, a cell, or a whole column."""
     rows = {d.subject[0] for d in drifts if d.kind in (*MEMBER_DRIFT, "missing_group", "extra_group")}
     cells = {(d.subject[1], d.subject[0]) for d in drifts if d.kind == "permission_changed"}
-    cols = {d.subject[0] for d in drifts if d.kind not in (*MEMBER_DRIFT, "missing_group", "extra_group", "permission_changed")}
+    cols = {
+        d.subject[0]
+        for d in drifts
+        if d.kind not in (*MEMBER_DRIFT, "missing_group", "extra_group", "permission_changed")
+    }
     return {"rows": rows, "cells": cells, "cols": cols}
 
 
@@ -187,8 +222,8 @@ async def render_matrix(caller: Caller, gov: Governance, status: int = 200, **ct
         ctx.setdefault("flash_kind", "error")
     people = sorted({m.user for m in org.memberships})
     return render(
-        caller, "matrix.html", "matrix", status=status, columns=columns, rows=rows, drifts=drifts, plan=plan,
-        marks=_marks(drifts), drift_text=lambda d: drift_text(caller, d), drift_key=drift_key,
+        caller, "matrix.html", "matrix", status=status, columns=columns, rows=rows, drifts=drifts,
+        plan=plan, marks=_marks(drifts), drift_text=lambda d: drift_text(caller, d), drift_key=drift_key,
         right_text=lambda b: right_text(caller, b), can_repair=bool(can_repair_drift(caller.actor)),
         member_drift=MEMBER_DRIFT, people=people, folders=list(desired.folders), **ctx,
     )  # fmt: skip
@@ -229,23 +264,56 @@ async def adopt_drift(
     try:
         drifts = await gov.sync.drift()
     except NextcloudError as exc:
-        return await render_matrix(caller, gov, 502, flash=caller._("Nextcloud could not be read: %(error)s", error=str(exc)), flash_kind="error")  # fmt: skip
+        return await render_matrix(caller, gov, 502, **_unread(caller, exc))
     chosen = drifts[index] if 0 <= index < len(drifts) else None
     if chosen is None or drift_key(chosen) != key or chosen.kind not in MEMBER_DRIFT:
-        return await render_matrix(caller, gov, 409, flash=caller._("Nextcloud changed since the page was shown; nothing was adopted. Review the differences again."), flash_kind="error")  # fmt: skip
+        return await render_matrix(
+            caller,
+            gov,
+            409,
+            **_error(
+                caller._(
+                    "Nextcloud changed since the page was shown; nothing was adopted. "
+                    "Review the differences again."
+                )
+            ),
+        )
     adopted = adopt_changes(org, (chosen,))
     if adopted == org:
-        return await render_matrix(caller, gov, 422, flash=caller._("The organisation cannot describe this difference; repair it instead."), flash_kind="error")  # fmt: skip
+        return await render_matrix(
+            caller,
+            gov,
+            422,
+            **_error(caller._("The organisation cannot describe this difference; repair it instead.")),
+        )
     try:
         gov.orgs.save(adopted, expected_version=version)
     except StaleOrganisation:
-        return await render_matrix(caller, gov, 409, flash=caller._("Someone changed the organisation meanwhile; nothing was saved."), flash_kind="error")  # fmt: skip
-    gov.audit.append(caller.uid, "drift.adopted", f"group:{chosen.subject[0]}", {"kind": chosen.kind, "subject": list(chosen.subject)})  # fmt: skip
-    return await render_matrix(caller, gov, flash=caller._("The organisation now says what Nextcloud has: %(what)s", what=drift_text(caller, chosen)))  # fmt: skip
+        return await render_matrix(
+            caller,
+            gov,
+            409,
+            **_error(caller._("Someone changed the organisation meanwhile; nothing was saved.")),
+        )
+    gov.audit.append(
+        caller.uid,
+        "drift.adopted",
+        f"group:{chosen.subject[0]}",
+        {"kind": chosen.kind, "subject": list(chosen.subject)},
+    )
+    return await render_matrix(
+        caller,
+        gov,
+        flash=caller._(
+            "The organisation now says what Nextcloud has: %(what)s", what=drift_text(caller, chosen)
+        ),
+    )
 
 
 @router.get("/ui/explain", response_class=HTMLResponse)
-async def explain_page(caller: CallerDep, gov: GovDep, user: str = "", folder: str = "", path: str = "") -> HTMLResponse:
+async def explain_page(
+    caller: CallerDep, gov: GovDep, user: str = "", folder: str = "", path: str = ""
+) -> HTMLResponse:
     """Who can do what on a path, and why: groupfolders' arithmetic on the desired state."""
     decision = can_view_matrix(caller.actor)
     if not decision:
@@ -265,48 +333,72 @@ async def explain_page(caller: CallerDep, gov: GovDep, user: str = "", folder: s
 # ---- audit log -------------------------------------------------------------------------------------
 
 
-def _audit_filter(actor: str, action: str, text: str, since: str, until: str) -> tuple[AuditFilter, dict[str, str]]:
-    """The filter, and an error per date field that is not a date (that bound is then ignored)."""
-    errors: dict[str, str] = {}
-    dates = {"since": since.strip(), "until": until.strip()}
-    for name, value in dates.items():
-        try:
-            date.fromisoformat(value) if value else None
-        except ValueError:
-            errors[name], dates[name] = "bad_date", ""
-    return AuditFilter(actor.strip(), action.strip(), text.strip(), dates["since"], dates["until"]), errors
+@dataclass(frozen=True)
+class AuditQuery:
+    """The audit filters as the page's GET form sends them (a FastAPI dependency: query parameters)."""
+
+    actor: str = ""
+    action: str = ""
+    text: str = ""
+    since: str = ""
+    until: str = ""
+
+    def values(self) -> dict[str, str]:
+        return {
+            "actor": self.actor,
+            "action": self.action,
+            "text": self.text,
+            "since": self.since,
+            "until": self.until,
+        }
+
+    def bad_dates(self) -> set[str]:
+        return {name for name in ("since", "until") if not _is_date(getattr(self, name).strip())}
+
+    def filter(self) -> AuditFilter:
+        """The store's filter; a date bound that is not a date is left out."""
+        bad = self.bad_dates()
+        since, until = ("" if n in bad else getattr(self, n).strip() for n in ("since", "until"))
+        return AuditFilter(self.actor.strip(), self.action.strip(), self.text.strip(), since, until)
+
+
+def _is_date(value: str) -> bool:
+    try:
+        return not value or bool(date.fromisoformat(value))
+    except ValueError:
+        return False
+
+
+AuditQueryDep = Annotated[AuditQuery, Depends()]
 
 
 @router.get("/ui/audit", response_class=HTMLResponse)
-async def audit_page(
-    caller: CallerDep, gov: GovDep, actor: str = "", action: str = "", text: str = "", since: str = "",
-    until: str = "", page: int = 1,
-) -> HTMLResponse:  # fmt: skip
+async def audit_page(caller: CallerDep, gov: GovDep, q: AuditQueryDep, page: int = 1) -> HTMLResponse:
     decision = can_view_audit(caller.actor)
     if not decision:
         return _refused(caller, decision, "audit")
-    f, bad = _audit_filter(actor, action, text, since, until)
     page = max(page, 1)
-    entries, total = gov.audit.page(f, offset=(page - 1) * AUDIT_PAGE, limit=AUDIT_PAGE)
-    query = {"actor": actor, "action": action, "text": text, "since": since, "until": until}
-    errors = {k: caller._("Use a date like 2025-01-31.") for k in bad}
+    entries, total = gov.audit.page(q.filter(), offset=(page - 1) * AUDIT_PAGE, limit=AUDIT_PAGE)
+    values = q.values()
+    errors = {k: caller._("Use a date like 2025-01-31.") for k in q.bad_dates()}
     response = render(
-        caller, "audit.html", "audit", status=422 if errors else 200, entries=entries, total=total, page=page,
-        pages=max(1, -(-total // AUDIT_PAGE)), values=query, errors=errors, chain=verify_chain(gov.audit.entries()),
-        query=lambda **more: urlencode({k: v for k, v in {**query, **more}.items() if v}),
+        caller, "audit.html", "audit", status=422 if errors else 200, entries=entries, total=total,
+        page=page, pages=max(1, -(-total // AUDIT_PAGE)), values=values, errors=errors,
+        chain=verify_chain(gov.audit.entries()),
+        query=lambda **more: urlencode({k: v for k, v in {**values, **more}.items() if v}),
     )  # fmt: skip
-    return _pushed(response, caller, "/audit", {**query, "page": str(page) if page > 1 else ""})
+    return _pushed(response, caller, "/audit", {**values, "page": str(page) if page > 1 else ""})
 
 
 @router.get("/api/audit.csv", response_model=None)
-async def audit_csv(
-    caller: CallerDep, gov: GovDep, actor: str = "", action: str = "", text: str = "", since: str = "", until: str = ""
-) -> Response:
+async def audit_csv(caller: CallerDep, gov: GovDep, q: AuditQueryDep) -> Response:
     decision = can_view_audit(caller.actor)
     if not decision:
         return PlainTextResponse(caller._(decision.reason), status_code=403)
-    f, _bad = _audit_filter(actor, action, text, since, until)
-    return StreamingResponse(gov.audit.csv(f), media_type="text/csv; charset=utf-8", headers=_attachment("governance-audit.csv"))  # fmt: skip
+    csv_text = gov.audit.csv(q.filter())
+    return StreamingResponse(
+        csv_text, media_type="text/csv; charset=utf-8", headers=_attachment("governance-audit.csv")
+    )
 
 
 # ---- organisation ----------------------------------------------------------------------------------
@@ -345,7 +437,12 @@ def edited_org(org: Organisation, caller: Caller, mode: str, form: dict[str, Any
         raise FieldError("name", caller._("Give the working group a name."))
     if mode == "create":
         if not orgfile.SLUG.fullmatch(slug):
-            raise FieldError("slug", caller._("Use 1 to 41 lowercase letters, digits or dashes, starting with a letter or a digit."))  # fmt: skip
+            raise FieldError(
+                "slug",
+                caller._(
+                    "Use 1 to 41 lowercase letters, digits or dashes, starting with a letter or a digit."
+                ),
+            )
         if org.group(slug) is not None:
             raise FieldError("slug", caller._("A working group with this identifier already exists."))
         group = WorkingGroup(slug, name, form["purpose"].strip())
@@ -354,30 +451,57 @@ def edited_org(org: Organisation, caller: Caller, mode: str, form: dict[str, Any
     if current is None:
         raise FieldError("slug", caller._("This working group does not exist."))
     updated = replace(
-        current, name=name, purpose=form["purpose"].strip(), mount_point=form["mount_point"].strip(),
+        current,
+        name=name,
+        purpose=form["purpose"].strip(),
+        mount_point=form["mount_point"].strip(),
         archived=bool(form["archived"]),
-    )  # fmt: skip
+    )
     groups = tuple(updated if wg.slug == slug else wg for wg in org.working_groups)
     return validated(replace(org, working_groups=groups), caller, _WG_FIELDS)
 
 
 async def confirm_or_apply(
-    caller: Caller, gov: Governance, new_org: Organisation, *, checksum: str, version: int, subject: str,
-    confirm: dict[str, Any], detail: dict[str, Any],
-) -> HTMLResponse:  # fmt: skip
+    caller: Caller,
+    gov: Governance,
+    new_org: Organisation,
+    *,
+    checksum: str,
+    version: int,
+    subject: str,
+    confirm: dict[str, Any],
+    detail: dict[str, Any],
+) -> HTMLResponse:
     """Without a checksum: show the plan. With the one shown: save, apply, audit."""
     try:
         plan = await gov.sync.preview(new_org)
     except NextcloudError as exc:
-        return render_org(caller, gov, 502, flash=caller._("Nextcloud could not be read: %(error)s", error=str(exc)), flash_kind="error")  # fmt: skip
+        return render_org(caller, gov, 502, **_unread(caller, exc))
     if not checksum or plan.checksum != checksum:
-        status, note = (200, None) if not checksum else (409, caller._("The changes to apply are no longer those you were shown. Review them again."))  # fmt: skip
-        return render(caller, "plan_confirm.html", "org", status=status, plan=plan, version=version, flash=note, flash_kind="error", **confirm)  # fmt: skip
+        status, note = (
+            (200, None)
+            if not checksum
+            else (
+                409,
+                caller._("The changes to apply are no longer those you were shown. Review them again."),
+            )
+        )
+        return render(
+            caller, "plan_confirm.html", "org", status=status, plan=plan, version=version, flash=note,
+            flash_kind="error", **confirm,
+        )  # fmt: skip
     try:
         new_version = gov.orgs.save(new_org, expected_version=version)
     except StaleOrganisation:
-        return render_org(caller, gov, 409, flash=caller._("Someone changed the organisation meanwhile; nothing was saved. Start again."), flash_kind="error")  # fmt: skip
-    gov.audit.append(caller.uid, "organisation.changed", subject, {**detail, "checksum": checksum, "version": new_version})  # fmt: skip
+        return render_org(
+            caller,
+            gov,
+            409,
+            **_error(caller._("Someone changed the organisation meanwhile; nothing was saved. Start again.")),
+        )
+    gov.audit.append(
+        caller.uid, "organisation.changed", subject, {**detail, "checksum": checksum, "version": new_version}
+    )
     return await _apply_saved(caller, gov, new_org, checksum)
 
 
@@ -385,10 +509,16 @@ async def _apply_saved(caller: Caller, gov: Governance, new_org: Organisation, c
     try:
         _plan, result = await gov.sync.apply(caller.uid, org=new_org, expected_checksum=checksum)
     except (GovernanceError, NextcloudError) as exc:
-        message = caller._("Saved, but Nextcloud was not changed: %(error)s Repair it from the access matrix.", error=caller._(str(exc)))  # fmt: skip
+        message = caller._(
+            "Saved, but Nextcloud was not changed: %(error)s Repair it from the access matrix.",
+            error=caller._(str(exc)),
+        )
         return render_org(caller, gov, 502, flash=message, flash_kind="error")
     if not result.ok:
-        message = caller._("Saved, but applying stopped: %(error)s Repair it from the access matrix.", error=result.error or "")  # fmt: skip
+        message = caller._(
+            "Saved, but applying stopped: %(error)s Repair it from the access matrix.",
+            error=result.error or "",
+        )
         return render_org(caller, gov, 502, flash=message, flash_kind="error")
     return render_org(caller, gov, flash=caller._("Saved; %(n)s changes applied.", n=len(result.applied)))
 
@@ -401,10 +531,17 @@ async def organisation_page(caller: CallerDep, gov: GovDep) -> HTMLResponse:
 
 @router.post("/ui/organisation/groups", response_class=HTMLResponse)
 async def save_group(
-    caller: WriterDep, gov: GovDep, mode: Annotated[str, Form()], slug: Annotated[str, Form()] = "",
-    name: Annotated[str, Form()] = "", purpose: Annotated[str, Form()] = "", mount_point: Annotated[str, Form()] = "",
-    archived: Annotated[str, Form()] = "", checksum: Annotated[str, Form()] = "", version: Annotated[int, Form()] = -1,
-) -> HTMLResponse:  # fmt: skip
+    caller: WriterDep,
+    gov: GovDep,
+    mode: Annotated[str, Form()],
+    slug: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    purpose: Annotated[str, Form()] = "",
+    mount_point: Annotated[str, Form()] = "",
+    archived: Annotated[str, Form()] = "",
+    checksum: Annotated[str, Form()] = "",
+    version: Annotated[int, Form()] = -1,
+) -> HTMLResponse:
     decision = can_edit_org(caller.actor)
     if not decision:
         return _refused(caller, decision, "org")
@@ -415,11 +552,16 @@ async def save_group(
         new_org = edited_org(gov.org(), caller, mode, form)
     except FieldError as exc:
         form_id = "create" if mode == "create" else f"wg-{slug}"
-        return render_org(caller, gov, 422, form_errors={form_id: {exc.field: exc.message}}, values={form_id: form})
+        return render_org(
+            caller, gov, 422, form_errors={form_id: {exc.field: exc.message}}, values={form_id: form}
+        )
     confirm = {
-        "action": "/ui/organisation/groups", "fields": {"mode": mode, **form},
-        "title": caller._("Create the working group %(name)s", name=name) if mode == "create" else caller._("Change the working group %(name)s", name=name),
-    }  # fmt: skip
+        "action": "/ui/organisation/groups",
+        "fields": {"mode": mode, **form},
+        "title": caller._("Create the working group %(name)s", name=name)
+        if mode == "create"
+        else caller._("Change the working group %(name)s", name=name),
+    }
     return await confirm_or_apply(
         caller, gov, new_org, checksum=checksum, version=version if checksum else current,
         subject=f"group:{slug}", confirm=confirm, detail={"mode": mode, **form},
@@ -432,7 +574,9 @@ async def export_yaml(caller: CallerDep, gov: GovDep) -> Response:
     if not decision:
         return PlainTextResponse(caller._(decision.reason), status_code=403)
     text = yaml.safe_dump(orgfile.org_to_data(gov.org()), allow_unicode=True, sort_keys=False)
-    return Response(text, media_type="application/yaml; charset=utf-8", headers=_attachment("organisation.yaml"))
+    return Response(
+        text, media_type="application/yaml; charset=utf-8", headers=_attachment("organisation.yaml")
+    )
 
 
 def org_from_yaml(caller: Caller, text: str) -> Organisation:
@@ -450,9 +594,13 @@ def org_from_yaml(caller: Caller, text: str) -> Organisation:
 
 @router.post("/ui/organisation/import", response_class=HTMLResponse)
 async def import_yaml(
-    caller: WriterDep, gov: GovDep, yaml_text: Annotated[str, Form()] = "", file: Annotated[UploadFile | None, File()] = None,
-    checksum: Annotated[str, Form()] = "", version: Annotated[int, Form()] = -1,
-) -> HTMLResponse:  # fmt: skip
+    caller: WriterDep,
+    gov: GovDep,
+    yaml_text: Annotated[str, Form()] = "",
+    file: Annotated[UploadFile | None, File()] = None,
+    checksum: Annotated[str, Form()] = "",
+    version: Annotated[int, Form()] = -1,
+) -> HTMLResponse:
     decision = can_edit_org(caller.actor)
     if not decision:
         return _refused(caller, decision, "org")
@@ -467,8 +615,19 @@ async def import_yaml(
             raise FieldError("yaml_text", caller._("Paste the organisation file or choose it."))
         new_org = org_from_yaml(caller, yaml_text)
     except FieldError as exc:
-        return render_org(caller, gov, 422, form_errors={"import": {exc.field: exc.message}}, values={"import": {"yaml_text": yaml_text}})  # fmt: skip
-    confirm = {"action": "/ui/organisation/import", "fields": {}, "yaml_text": yaml_text, "title": caller._("Import the organisation file")}  # fmt: skip
+        return render_org(
+            caller,
+            gov,
+            422,
+            form_errors={"import": {exc.field: exc.message}},
+            values={"import": {"yaml_text": yaml_text}},
+        )
+    confirm = {
+        "action": "/ui/organisation/import",
+        "fields": {},
+        "yaml_text": yaml_text,
+        "title": caller._("Import the organisation file"),
+    }
     return await confirm_or_apply(
         caller, gov, new_org, checksum=checksum, version=version if checksum else current,
         subject="organisation", confirm=confirm, detail={"source": "import"},
@@ -504,7 +663,7 @@ async def render_adopt(caller: Caller, gov: Governance, status: int = 200, **ctx
     try:
         org, notes, checksum = await _proposal(gov)
     except NextcloudError as exc:
-        return render_org(caller, gov, 502, flash=caller._("Nextcloud could not be read: %(error)s", error=str(exc)), flash_kind="error")  # fmt: skip
+        return render_org(caller, gov, 502, **_unread(caller, exc))
     counts = Counter(m.group for m in org.memberships)
     return render(
         caller, "adopt.html", "org", status=status, proposal=org, notes=notes, checksum=checksum,
@@ -529,16 +688,35 @@ async def adopt_save(
     try:
         org, notes, current = await _proposal(gov)
     except NextcloudError as exc:
-        return render_org(caller, gov, 502, flash=caller._("Nextcloud could not be read: %(error)s", error=str(exc)), flash_kind="error")  # fmt: skip
+        return render_org(caller, gov, 502, **_unread(caller, exc))
     if current != checksum:
-        return await render_adopt(caller, gov, 409, flash=caller._("Nextcloud changed since the proposal was shown; review it again."), flash_kind="error")  # fmt: skip
+        return await render_adopt(
+            caller,
+            gov,
+            409,
+            **_error(caller._("Nextcloud changed since the proposal was shown; review it again.")),
+        )
     try:
         new_version = gov.orgs.save(org, expected_version=version)
     except StaleOrganisation:
-        return await render_adopt(caller, gov, 409, flash=caller._("Someone changed the organisation meanwhile; nothing was saved."), flash_kind="error")  # fmt: skip
-    detail = {"checksum": checksum, "version": new_version, "groups": len(org.working_groups), "notes": len(notes)}
+        return await render_adopt(
+            caller,
+            gov,
+            409,
+            **_error(caller._("Someone changed the organisation meanwhile; nothing was saved.")),
+        )
+    detail = {
+        "checksum": checksum,
+        "version": new_version,
+        "groups": len(org.working_groups),
+        "notes": len(notes),
+    }
     gov.audit.append(caller.uid, "organisation.adopted", "organisation", detail)
-    return render_org(caller, gov, flash=caller._("The organisation now describes this Nextcloud. Nothing was changed in Nextcloud."))  # fmt: skip
+    return render_org(
+        caller,
+        gov,
+        flash=caller._("The organisation now describes this Nextcloud. Nothing was changed in Nextcloud."),
+    )
 
 
 # ---- statistics ------------------------------------------------------------------------------------
@@ -560,7 +738,9 @@ def member_counts(org: Organisation, today: date) -> list[dict[str, Any]]:
     return rows
 
 
-def request_stats(rows: list[tuple[str, str, datetime, datetime]]) -> tuple[list[tuple[str, int]], timedelta | None]:
+def request_stats(
+    rows: list[tuple[str, str, datetime, datetime]],
+) -> tuple[list[tuple[str, int]], timedelta | None]:
     """Requests per month of creation, and the median time from creation to decision.
 
     The decision time is the request's last update: for decided requests that is the decision or
@@ -613,8 +793,12 @@ async def members_csv(slug: str, caller: CallerDep, gov: GovDep) -> Response:
     out.writerow(["uid", "display_name", "role", "until"])
     for m in sorted(members):
         role = m.role.value if m.role else ""
-        out.writerow([_cell(m.user), _cell(names.get(m.user, m.user)), role, m.until.isoformat() if m.until else ""])
-    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8", headers=_attachment(f"{slug}-members.csv"))
+        out.writerow(
+            [_cell(m.user), _cell(names.get(m.user, m.user)), role, m.until.isoformat() if m.until else ""]
+        )
+    return Response(
+        buf.getvalue(), media_type="text/csv; charset=utf-8", headers=_attachment(f"{slug}-members.csv")
+    )
 
 
 # ---- JSON -------------------------------------------------------------------------------------------
@@ -628,5 +812,7 @@ async def plan_json(caller: CallerDep, gov: GovDep) -> JSONResponse:
     try:
         plan = await gov.sync.preview()
     except NextcloudError as exc:
-        return JSONResponse({"error": caller._("Nextcloud could not be read: %(error)s", error=str(exc))}, status_code=502)  # fmt: skip
+        return JSONResponse(
+            {"error": caller._("Nextcloud could not be read: %(error)s", error=str(exc))}, status_code=502
+        )
     return JSONResponse({"checksum": plan.checksum, "count": len(plan), "changes": plan.data})

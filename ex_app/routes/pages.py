@@ -16,6 +16,18 @@ from ..render import env, render
 router = APIRouter(prefix="/ui")
 
 
+def _(message: str) -> str:  # marks a string for extraction; translated at render time
+    return message
+
+
+ROLE_LABELS = {
+    Role.FACILITATOR: _("facilitator"),
+    Role.CONTRIBUTOR: _("contributor"),
+    Role.READER: _("reader"),
+    Role.STEERING: _("steering committee"),
+}
+
+
 @router.get("/groups", response_class=HTMLResponse)
 async def groups(caller: CallerDep, gov: GovDep) -> HTMLResponse:
     summaries = gov.working_groups()
@@ -25,11 +37,15 @@ async def groups(caller: CallerDep, gov: GovDep) -> HTMLResponse:
 
 def folder_rights(caller: Caller, wg: WorkingGroup) -> list[tuple[str, str, str]]:
     """Who may do what in the group's folder: roles, organisation-wide groups, extra grants."""
-    roles = {r: caller._(r.value) for r in Role}
+    roles = {r: caller._(ROLE_LABELS[r]) for r in Role}
     rows = [(roles[r], "", ROLE_RIGHT[r].name) for r in Role]
     rows += [(caller._("board"), "", Right.CONSULT.name), (caller._("operations"), "", Right.MODIFY.name)]
     for g in wg.grants:
-        who = g.group.replace("/", " · ") if "/" in g.group else caller._(g.group)
+        if "/" in g.group:
+            slug, role = g.group.split("/", 1)
+            who = f"{slug} · {roles[Role(role)]}" if role in Role._value2member_map_ else g.group
+        else:
+            who = caller._(g.group)
         rows.append((who, g.path, g.right.name))
     return rows
 

@@ -93,7 +93,7 @@ async def to_decide(caller: CallerDep, svc: RequestsDep) -> HTMLResponse:
     if not caller.actor.is_operations:
         return render(caller, "message.html", "decide", status=403, message=caller._("Only the operations team decides."))
     pending = svc.repo.in_states({RequestState.PENDING, RequestState.FAILED})
-    return render(caller, "decide.html", "decide", requests=pending, pending=len(pending))
+    return render(caller, "decide.html", "decide", requests=pending)
 
 
 @router.post("/ui/requests", response_class=HTMLResponse)

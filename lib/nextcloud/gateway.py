@@ -7,11 +7,12 @@ only sent after checking they are still needed (NEXTCLOUD.md §5.1: no duplicate
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import string
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping, Sequence
+from typing import Any, TypeVar
 
 from lib.core.changes import (
     AddMember,
@@ -37,6 +38,7 @@ from .errors import NextcloudError, NextcloudUnavailable, NotFound
 log = logging.getLogger(__name__)
 
 _ID_CHARS = string.ascii_letters + string.digits
+T = TypeVar("T")
 
 
 class NextcloudGateway:
@@ -81,18 +83,18 @@ class NextcloudGateway:
         (+1 per rule path deeper than one level): never folders x users.
         """
         self._managed = managed
-        state = NextcloudState()
-        for gid, name in (await self._group_names()).items():
-            if managed(gid):
-                state.groups[gid] = await self._members(gid)
-                state.display_names[gid] = name
+        names = {gid: name for gid, name in (await self._group_names()).items() if managed(gid)}
+        members = await _bounded([self._members(gid) for gid in names])
+        state = NextcloudState(groups=dict(zip(names, members, strict=True)), display_names=names)
         folders = await self._list_folders()
-        for mount in mount_points:
-            if mount in folders:
-                state.folders[mount] = folders[mount]
-                if folders[mount].acl:
-                    paths = (rule_paths or {}).get(mount, ())
-                    folders[mount].rules = await self._acl_read.rules(mount, paths)
+        state.folders = {mount: folders[mount] for mount in mount_points if mount in folders}
+        with_acl = [f for f in state.folders.values() if f.acl]
+        paths = rule_paths or {}
+        rules = await _bounded(
+            [self._acl_read.rules(f.mount_point, paths.get(f.mount_point, ())) for f in with_acl]
+        )
+        for folder, folder_rules in zip(with_acl, rules, strict=True):
+            folder.rules = folder_rules
         return state
 
     async def _group_names(self) -> dict[str, str]:
@@ -318,6 +320,17 @@ class NextcloudGateway:
 
     async def _ocs(self, method: str, path: str, **kwargs: Any) -> Any:
         return await self._client.ocs(method, path, user=self._admin, **kwargs)
+
+
+async def _bounded(calls: list[Coroutine[Any, Any, T]], limit: int = 8) -> list[T]:
+    """Run reads concurrently, a few at a time, keeping their order."""
+    gate = asyncio.Semaphore(limit)
+
+    async def one(call: Coroutine[Any, Any, T]) -> T:
+        async with gate:
+            return await call
+
+    return list(await asyncio.gather(*(one(c) for c in calls)))
 
 
 def folder_state(raw: dict[str, Any]) -> FolderState:

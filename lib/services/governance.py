@@ -83,6 +83,11 @@ class Governance:
     def sync(self) -> SyncService:
         return self.requests.sync
 
+    def pending_count(self) -> int:
+        from lib.core.request_kinds import RequestState
+
+        return self.requests.repo.count({RequestState.PENDING, RequestState.FAILED})
+
     def org(self) -> Organisation:
         return self.orgs.load()
 

@@ -7,8 +7,10 @@ stand-in's own faults ("500", "timeout", "drop") fail a call before Nextcloud ha
 
 from __future__ import annotations
 
+import asyncio
+import re
 from collections import Counter
-from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -23,7 +25,8 @@ from tests.standin._extra_lost_answer import lose_answer
 
 READS = ("GET", "PROPFIND")
 # Nextcloud would duplicate these if sent again after they were handled (NEXTCLOUD.md §5.1).
-NOT_IDEMPOTENT = ("/groups", "/manageACL")
+ATTACH = re.compile(r"^/index\.php/apps/groupfolders/folders/\d+/groups$")
+MANAGE = re.compile(r"^/index\.php/apps/groupfolders/folders/\d+/manageACL$")
 
 
 def fresh_standin() -> StandIn:
@@ -31,27 +34,18 @@ def fresh_standin() -> StandIn:
     s.add_user(ADMIN, admin=True)
     for uid in ("alice", "bob", "carol"):
         s.add_user(uid, display_name=uid.title())
-    s.timeout_sleep = 1.0
+    s.timeout_sleep = 0.6  # longer than the client's timeout below
     s.start()
     return s
 
 
-@pytest.fixture(scope="module")
-def reference() -> Iterator[tuple[dict, list[tuple[str, str]]]]:  # type: ignore[type-arg]
-    """The state and the calls of a clean run of the sample plan."""
-    import asyncio
-
-    s = fresh_standin()
-    asyncio.run(run(s, sample_plan(), "clean"))
-    yield snapshot(s), list(s.calls)
-    s.stop()
-
-
 async def run(s: StandIn, plan: list[Change], run_id: str, journal: FakeJournal | None = None) -> ApplyResult:
-    client = make_client(s)
+    client = make_client(s, timeout=0.3)
     try:
         gateway = NextcloudGateway(client, ADMIN, managed=managed)
-        return await apply_plan(plan, gateway, journal or FakeJournal(), FakeAudit(), actor="op", run_id=run_id)
+        return await apply_plan(
+            plan, gateway, journal or FakeJournal(), FakeAudit(), actor="op", run_id=run_id
+        )
     finally:
         await client.aclose()
 
@@ -60,27 +54,29 @@ def writes(calls: list[tuple[str, str]]) -> Counter[tuple[str, str]]:
     return Counter(call for call in calls if call[0] not in READS)
 
 
-def distinct_calls() -> list[tuple[str, str]]:
-    """The distinct calls of a clean run, computed once outside the event loop of the tests."""
-    import asyncio
-
+def clean_run() -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """State and calls of a clean run of the sample plan, computed once at collection (the
+    parametrisation needs the calls)."""
     s = fresh_standin()
     try:
-        asyncio.run(run(s, sample_plan(), "probe"))
-        return list(dict.fromkeys(s.calls))
+        asyncio.run(run(s, sample_plan(), "clean"))
+        return snapshot(s), list(s.calls)
     finally:
         s.stop()
 
 
-CALLS = distinct_calls()
+CLEAN_STATE, CLEAN_CALLS = clean_run()
+CALLS = list(dict.fromkeys(CLEAN_CALLS))
 
 
 @pytest.mark.parametrize("mode", ["500", "timeout", "drop"])
 @pytest.mark.parametrize(("method", "path"), CALLS, ids=[f"{m} {p}" for m, p in CALLS])
 async def test_a_failing_call_is_retried_and_the_plan_lands_once(
-    reference: tuple[dict, list], method: str, path: str, mode: str  # type: ignore[type-arg]
+    method: str,
+    path: str,
+    mode: str,
 ) -> None:
-    expected_state, clean_calls = reference
+    expected_state, clean_calls = CLEAN_STATE, CLEAN_CALLS
     s = fresh_standin()
     try:
         s.fail(method, f"^{path}$", mode=mode, times=1)
@@ -105,9 +101,10 @@ WRITES = [call for call in CALLS if call[0] not in READS]
 
 @pytest.mark.parametrize(("method", "path"), WRITES, ids=[f"{m} {p}" for m, p in WRITES])
 async def test_a_lost_answer_never_makes_nextcloud_apply_a_change_twice(
-    reference: tuple[dict, list], method: str, path: str  # type: ignore[type-arg]
+    method: str,
+    path: str,
 ) -> None:
-    expected_state, clean_calls = reference
+    expected_state, clean_calls = CLEAN_STATE, CLEAN_CALLS
     s = fresh_standin()
     try:
         lose_answer(s, method, f"^{path}$")
@@ -117,10 +114,10 @@ async def test_a_lost_answer_never_makes_nextcloud_apply_a_change_twice(
         assert result.ok, result.error
         assert snapshot(s) == expected_state
         replayed = writes(s.calls) - writes(clean_calls)
-        if path.endswith(NOT_IDEMPOTENT) and method == "POST" and "/folders/" in path:
+        if ATTACH.match(path):
             assert replayed == Counter()  # checked again instead of sent again
-        else:
-            assert replayed == Counter({(method, path): 1})  # a harmless idempotent replay
+        else:  # a harmless idempotent replay (for manageACL: the revoke that precedes a grant)
+            assert replayed == Counter({(method, path): 1})
     finally:
         s.stop()
 
@@ -147,9 +144,9 @@ class CrashingGateway:
 
 @pytest.mark.parametrize("crash_at", range(len(sample_plan())), ids=[str(c) for c in sample_plan()])
 async def test_a_run_interrupted_by_a_crash_is_resumed_without_duplicates(
-    reference: tuple[dict, list], crash_at: int  # type: ignore[type-arg]
+    crash_at: int,
 ) -> None:
-    expected_state, clean_calls = reference
+    expected_state, clean_calls = CLEAN_STATE, CLEAN_CALLS
     plan = sample_plan()
     journal, audit = FakeJournal(), FakeAudit()
     s = fresh_standin()
@@ -158,7 +155,7 @@ async def test_a_run_interrupted_by_a_crash_is_resumed_without_duplicates(
         gateway = NextcloudGateway(client, ADMIN, managed=managed)
         with pytest.raises(Crash):
             crashing = CrashingGateway(gateway, plan[crash_at])
-            await apply_plan(plan, crashing, journal, audit, actor="op", run_id="r1")  # type: ignore[arg-type]
+            await apply_plan(plan, crashing, journal, audit, actor="op", run_id="r1")
         assert journal.statuses("r1")[crash_at] == "running"
 
         [resumed] = await resume_unfinished(NextcloudGateway(client, ADMIN, managed=managed), journal, audit)
@@ -167,9 +164,11 @@ async def test_a_run_interrupted_by_a_crash_is_resumed_without_duplicates(
         assert journal.statuses("r1") == ["done"] * len(plan)
         assert journal.unfinished_runs() == []
         assert snapshot(s) == expected_state
-        attach_or_manage = [c for c in writes(s.calls) if c[0] == "POST" and c[1].endswith(NOT_IDEMPOTENT)]
-        assert all(writes(s.calls)[c] == writes(clean_calls)[c] for c in attach_or_manage if "/folders/" in c[1])
-        assert Counter(e.subject for e in audit.entries if e.action == "nextcloud.apply") == Counter(map(str, plan))
+        attaches = [call for call in writes(s.calls) if ATTACH.match(call[1])]
+        assert attaches and all(writes(s.calls)[c] == writes(clean_calls)[c] for c in attaches)
+        assert Counter(e.subject for e in audit.entries if e.action == "nextcloud.apply") == Counter(
+            map(str, plan)
+        )
     finally:
         await client.aclose()
         s.stop()
@@ -190,20 +189,24 @@ async def test_a_refusal_stops_the_run_and_names_the_operation() -> None:
         assert "user nobody does not exist" in result.error
         failed_at = [str(c) for c in plan].index("add nobody to gt-com")
         assert result.applied == [str(c) for c in plan[:failed_at]]
-        assert journal.statuses("r1") == ["done"] * failed_at + ["failed"] + ["pending"] * (len(plan) - failed_at - 1)
+        assert journal.statuses("r1") == ["done"] * failed_at + ["failed"] + ["pending"] * (
+            len(plan) - failed_at - 1
+        )
         assert s.folder_by_mount(MOUNT) is None  # later changes were not applied
         last = audit.entries[-1]
-        assert (last.action, last.subject, last.detail["request_id"]) == ("nextcloud.apply_failed", "add nobody to gt-com", 7)
+        assert (last.action, last.subject, last.detail["request_id"]) == (
+            "nextcloud.apply_failed",
+            "add nobody to gt-com",
+            7,
+        )
         assert s.calls.count(("POST", "/ocs/v2.php/cloud/users/nobody/groups")) == 1  # a 4xx is not retried
     finally:
         await client.aclose()
         s.stop()
 
 
-async def test_an_outage_fails_the_run_and_the_same_run_resumes_where_it_stopped(
-    reference: tuple[dict, list],  # type: ignore[type-arg]
-) -> None:
-    expected_state, _ = reference
+async def test_an_outage_fails_the_run_and_the_same_run_resumes_where_it_stopped() -> None:
+    expected_state = CLEAN_STATE
     plan = sample_plan()
     journal, audit = FakeJournal(), FakeAudit()
     s = fresh_standin()
@@ -230,16 +233,35 @@ async def test_an_outage_fails_the_run_and_the_same_run_resumes_where_it_stopped
         s.stop()
 
 
-async def test_revoking_a_manager_after_a_lost_grant_leaves_no_row_behind() -> None:
+async def test_a_lost_grant_of_acl_management_is_checked_not_repeated() -> None:
+    expected_state, clean_calls = CLEAN_STATE, CLEAN_CALLS
     s = fresh_standin()
     try:
-        plan = sample_plan()
-        lose_answer(s, "POST", r"/manageACL$", times=2)  # the revoke-then-grant pair both lose answers
-        assert (await run(s, plan, "r1")).ok
-        assert s.folder_by_mount(MOUNT).manage == [("group", "gt-ops")]
+        lose_answer(s, "POST", MANAGE.pattern, after=1)  # the grant that follows the revoke
 
-        assert (await run(s, [SetAclManager(MOUNT, "group", "gt-ops", False)], "r2")).ok
+        assert (await run(s, sample_plan(), "r1")).ok
 
-        assert s.folder_by_mount(MOUNT).manage == []
+        assert snapshot(s) == expected_state
+        assert writes(s.calls) == writes(clean_calls)
     finally:
+        s.stop()
+
+
+async def test_a_lost_grant_while_acl_is_off_still_leaves_one_manager_row() -> None:
+    s = fresh_standin()
+    client = make_client(s)
+    try:
+        gateway = NextcloudGateway(client, ADMIN, managed=managed)
+        await gateway.apply(CreateFolder(MOUNT))
+        lose_answer(s, "POST", MANAGE.pattern, after=1)
+
+        await gateway.apply(SetAclManager(MOUNT, "group", "gt-ops", True))
+
+        assert s.folder_by_mount(MOUNT).manage == [("group", "gt-ops")]
+        assert [c for c in s.calls if MANAGE.match(c[1])] == [
+            ("POST", c[1]) for c in s.calls if MANAGE.match(c[1])
+        ]
+        assert len([c for c in s.calls if MANAGE.match(c[1])]) == 4  # revoke, lost grant, revoke, grant
+    finally:
+        await client.aclose()
         s.stop()

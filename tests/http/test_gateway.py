@@ -21,20 +21,13 @@ from lib.core.state import AclManager, AclRule, FolderState, NextcloudState
 from lib.nextcloud.errors import NextcloudError
 from lib.nextcloud.gateway import NextcloudGateway
 from lib.services.ports import UserInfo
-from tests.conftest_standin import (  # noqa: F401
-    ADMIN,
-    MOUNT,
-    SECRET,
-    gateway,
-    make_client,
-    managed,
-    sample_plan,
-    snapshot,
-    standin,
-)
+from tests import conftest_standin
+from tests.conftest_standin import ADMIN, MOUNT, SECRET, make_client, managed, sample_plan, snapshot
 from tests.standin import StandIn
 
 RULE_PATHS = {MOUNT: {"Interne", "Interne/Secret"}}
+standin = conftest_standin.standin
+gateway = conftest_standin.gateway
 
 
 async def apply_all(gateway: NextcloudGateway, changes: list) -> list[str]:
@@ -96,7 +89,9 @@ async def test_replaying_every_change_changes_nothing(standin: StandIn, gateway:
     assert "rules already set" in answers
 
 
-async def test_replaying_changes_sends_no_duplicating_call(standin: StandIn, gateway: NextcloudGateway) -> None:
+async def test_replaying_changes_sends_no_duplicating_call(
+    standin: StandIn, gateway: NextcloudGateway
+) -> None:
     await apply_all(gateway, sample_plan())
     standin.reset_calls()
 
@@ -180,7 +175,11 @@ async def test_setting_rules_keeps_the_rules_the_app_does_not_own(
 ) -> None:
     await apply_all(gateway, sample_plan())
     folder = standin.folder_by_mount(MOUNT)
-    folder.rules["Interne"] = [("user", "dave", 31, 31), ("group", "gt-old", 4, 0), ("group", "gt-com", 10, 0)]
+    folder.rules["Interne"] = [
+        ("user", "dave", 31, 31),
+        ("group", "gt-old", 4, 0),
+        ("group", "gt-com", 10, 0),
+    ]
 
     await gateway.apply(SetAclRules(MOUNT, "Interne", (AclRule("group", "gt-com", 1, 1),)))
 
@@ -249,8 +248,8 @@ async def test_calls_carry_the_appapi_headers_of_the_impersonated_user(standin: 
 
 
 async def test_people_lookups(standin: StandIn, gateway: NextcloudGateway) -> None:
-    assert await gateway.search_users("ali") == [UserInfo("alice", "Alice", "alice@example.org")]
-    assert await gateway.get_user("bob") == UserInfo("bob", "Bob", "bob@example.org")
+    assert await gateway.search_users("ali") == [UserInfo("alice", "Alice", "alice@example.org", "en")]
+    assert await gateway.get_user("bob") == UserInfo("bob", "Bob", "bob@example.org", "en")
     assert await gateway.get_user("nobody") is None
     assert await gateway.is_admin(ADMIN) is True
     assert await gateway.is_admin("alice") is False

@@ -17,8 +17,9 @@ from tests.standin import StandIn
 class _LoseAnswers:
     """ASGI wrapper: handle matching requests fully, then close the connection without answering."""
 
-    def __init__(self, app: Any, method: str, pattern: str, times: int) -> None:
-        self.app, self.method, self.pattern, self.times = app, method.upper(), re.compile(pattern), times
+    def __init__(self, app: Any, method: str, pattern: str, times: int, after: int) -> None:
+        self.app, self.method, self.pattern = app, method.upper(), re.compile(pattern)
+        self.times, self.after = times, after
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         if scope["type"] == "http" and self._take(scope["method"], scope["path"]):
@@ -30,16 +31,20 @@ class _LoseAnswers:
         return await self.app(scope, receive, send)
 
     def _take(self, method: str, path: str) -> bool:
-        if self.times > 0 and self.method == method and self.pattern.search(path):
-            self.times -= 1
-            return True
-        return False
+        if self.times <= 0 or self.method != method or not self.pattern.search(path):
+            return False
+        if self.after > 0:
+            self.after -= 1
+            return False
+        self.times -= 1
+        return True
 
 
 async def _swallow(message: dict[str, Any]) -> None:
     return None
 
 
-def lose_answer(standin: StandIn, method: str, path_regex: str, times: int = 1) -> None:
-    """Make the next ``times`` matching requests succeed in the stand-in but reach the client as a drop."""
-    standin.app = _LoseAnswers(standin.app, method, path_regex, times)  # type: ignore[assignment]
+def lose_answer(standin: StandIn, method: str, path_regex: str, times: int = 1, after: int = 0) -> None:
+    """Let the stand-in handle the next ``times`` matching requests (skipping the first ``after``)
+    and answer them with a dropped connection."""
+    standin.app = _LoseAnswers(standin.app, method, path_regex, times, after)  # type: ignore[assignment]

@@ -133,7 +133,9 @@ def page(
         *([states] if states is not None else []), header, *main, id="body-user" if uid else "body-login"
     )
     body.set("data-themes", request.query_params.get("theme", "default"))
-    root = E.HTML(head, body, lang="en")
+    lang = s.users[uid].language if uid and uid in s.users else "en"
+    root = E.HTML(head, body, lang=lang)
+    root.set("data-locale", lang)
     return render(root, status)
 
 
@@ -257,6 +259,8 @@ async def login(request: Request) -> Response:
         target = "/"
     if uid not in s.users:
         return Response("Unknown user", 403, media_type="text/plain")
+    if request.query_params.get("lang") in ("en", "fr"):  # as if the user changed it in their settings
+        s.users[uid].language = request.query_params["lang"]
     session, token = secrets.token_urlsafe(16), secrets.token_urlsafe(24)
     s.sessions[session] = (uid, token)
     response = RedirectResponse(target, 303)

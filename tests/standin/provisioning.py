@@ -68,7 +68,7 @@ def user_details(s: State, uid: str, scopes: bool = False) -> dict[str, Any]:
             data[scope_key] = scope
     data.update(
         groups=s.user_groups(uid),
-        language="en",
+        language=user.language,
         locale="",
         timezone="",
         notify_email=None,

@@ -21,6 +21,7 @@ class User:
     display_name: str
     email: str | None = None
     password: str = ""  # basic-auth password; demo convention: the uid itself
+    language: str = "en"  # the user's Nextcloud language: <html lang> of pages, provisioning ``language``
 
 
 @dataclass

@@ -1,0 +1,118 @@
+"""The database adapter on SQLite and PostgreSQL: migrations, organisation, audit chain, journal, locks."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import inspect, text
+
+from ex_app.demo import demo_org
+from lib.core.changes import AddMember, CreateGroup
+from lib.core.requests import submit
+from lib.services.audit_check import check
+from lib.store.audit_repo import AuditFilter, SqlAuditLog
+from lib.store.db import current_revision, make_engine, migrate
+from lib.store.journal import SqlJournal
+from lib.store.org_repo import OrgRepository, StaleOrganisation
+from lib.store.requests_repo import ConcurrentUpdate, RequestRepository
+
+
+@pytest.fixture
+def engine(db_url: str):  # type: ignore[no-untyped-def]
+    e = make_engine(db_url)
+    migrate(e)
+    yield e
+    e.dispose()
+
+
+def test_migrations_upgrade_an_empty_database(db_url: str) -> None:
+    e = make_engine(db_url)
+    migrate(e)
+    assert current_revision(e) == "0002"
+    assert {"working_groups", "memberships", "audit_log", "access_requests", "locks"} <= set(inspect(e).get_table_names())
+    e.dispose()
+
+
+def test_migrations_upgrade_a_database_from_the_previous_revision_keeping_its_data(db_url: str) -> None:
+    e = make_engine(db_url)
+    migrate(e, "0001")
+    OrgRepository(e).save(demo_org(date(2026, 1, 1)))
+    SqlAuditLog(e).append("claire", "organisation.changed", "org", {})
+    migrate(e)
+    assert current_revision(e) == "0002"
+    assert len(OrgRepository(e).load().working_groups) == 4
+    assert check(SqlAuditLog(e)).ok
+    e.dispose()
+
+
+def test_the_organisation_round_trips_and_refuses_a_stale_save(engine) -> None:  # type: ignore[no-untyped-def]
+    repo = OrgRepository(engine)
+    org = demo_org(date(2026, 1, 1))
+    v = repo.save(org)
+    assert repo.load() == org
+    repo.save(org, expected_version=v)
+    with pytest.raises(StaleOrganisation):
+        repo.save(org, expected_version=v)
+
+
+def test_the_audit_chain_detects_an_edited_entry(engine) -> None:  # type: ignore[no-untyped-def]
+    audit = SqlAuditLog(engine)
+    for i in range(5):
+        audit.append("claire", "request.approved", f"request:{i}", {"n": i})
+    assert check(audit).ok and check(audit).checked == 5
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3"))
+    broken = check(audit)
+    assert not broken.ok and broken.first_broken_seq == 3
+
+
+def test_audit_filters_and_csv_escape_formulas(engine) -> None:  # type: ignore[no-untyped-def]
+    audit = SqlAuditLog(engine)
+    audit.append("alice", "request.submitted", "=HYPERLINK(\"x\")", {})
+    audit.append("claire", "request.approved", "request:1", {})
+    entries, total = audit.page(AuditFilter(actor="claire"))
+    assert total == 1 and entries[0].action == "request.approved"
+    csv = "".join(audit.csv())
+    assert "'=HYPERLINK" in csv and "request.approved" in csv
+
+
+def test_a_journal_run_resumes_only_what_is_not_done(engine) -> None:  # type: ignore[no-untyped-def]
+    journal = SqlJournal(engine)
+    changes = [CreateGroup("gt-x-membres"), AddMember("gt-x-membres", "nora")]
+    journal.begin("run-1", changes, "claire", None)
+    journal.mark_running("run-1", changes[0])
+    journal.mark_done("run-1", changes[0], "created")
+    assert journal.pending("run-1") == [changes[1]]
+    assert journal.unfinished_runs() == ["run-1"]
+    journal.begin("run-1", changes, "claire", None)  # a restart begins the same run again: nothing doubles
+    assert journal.pending("run-1") == [changes[1]]
+    journal.mark_done("run-1", changes[1], "added")
+    assert journal.unfinished_runs() == [] and journal.run_status("run-1") == "done"
+
+
+def test_two_decisions_on_one_request_version_cannot_both_be_saved(engine) -> None:  # type: ignore[no-untyped-def]
+    repo = RequestRepository(engine)
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    req = repo.add(submit(kind="join", requester="nora", group="communication", justification="hi", now=now))
+    from lib.core.requests import cancel
+
+    repo.save(cancel(req, "nora", now), req.version)
+    with pytest.raises(ConcurrentUpdate):
+        repo.save(cancel(req, "nora", now), req.version)
+    assert repo.get(req.id).state.value == "cancelled"  # type: ignore[arg-type,union-attr]
+
+
+def test_a_nonce_is_usable_once(engine) -> None:  # type: ignore[no-untyped-def]
+    repo = RequestRepository(engine)
+    assert repo.use_nonce("abc") is True
+    assert repo.use_nonce("abc") is False
+
+
+def test_only_one_process_holds_a_task_lease_until_it_expires(engine) -> None:  # type: ignore[no-untyped-def]
+    repo = RequestRepository(engine)
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    assert repo.try_lock("expiry", "p1", timedelta(minutes=10), now)
+    assert not repo.try_lock("expiry", "p2", timedelta(minutes=10), now + timedelta(minutes=1))
+    assert repo.try_lock("expiry", "p1", timedelta(minutes=10), now + timedelta(minutes=2))  # renewal
+    assert repo.try_lock("expiry", "p2", timedelta(minutes=10), now + timedelta(minutes=30))
