@@ -25,7 +25,9 @@ def demo_org(today: date) -> Organisation:
             "Comptabilité, adhésions, assurances : seules deux personnes y écrivent.",
             grants=(Grant(role_ref("jardins", C), Right.CONSULT),),
         ),
-        WorkingGroup("jardins", "Jardins partagés", "Les trois jardins du quartier, leurs plannings et outils."),
+        WorkingGroup(
+            "jardins", "Jardins partagés", "Les trois jardins du quartier, leurs plannings et outils."
+        ),
         WorkingGroup("education", "Éducation populaire", "Ateliers, formations et soirées-débats."),
     )
     soon = today + timedelta(days=5)

@@ -15,9 +15,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from lib.core.policy import Actor
-from lib.services.governance import Governance
-
 from lib.i18n import gettext, pick_language
+from lib.services.governance import Governance
 
 _PAGE = re.compile(r"^(/[A-Za-z0-9._~-]+)*/apps/app_api/embedded/[a-z0-9_-]+/[a-z0-9_-]+$")
 _PROXY = re.compile(r"^(/[A-Za-z0-9._~-]+)*/apps/app_api/proxy/[a-z0-9_-]+$")
@@ -62,7 +61,9 @@ def get_caller(request: Request, gov: Annotated[Governance, Depends(get_gov)]) -
         actor=actor,
         pending=gov.pending_count() if actor.operates else 0,
         lang=lang,
-        page_base=page if _PAGE.match(page) else f"/index.php/apps/app_api/embedded/{s.app_id}/{s.governance_menu_name}",
+        page_base=page
+        if _PAGE.match(page)
+        else f"/index.php/apps/app_api/embedded/{s.app_id}/{s.governance_menu_name}",
         proxy_base=proxy if _PROXY.match(proxy) else f"/index.php/apps/app_api/proxy/{s.app_id}",
         csrf=csrf_token(s.app_secret, uid),
     )

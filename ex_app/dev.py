@@ -78,7 +78,8 @@ async def _serve_demo(port: int, app_port: int) -> None:
     sys.stdout.write(
         f"\nGovernance is running with the Nextcloud stand-in and the demo organisation.\n"
         f"Open: {demo.page_url}\n"
-        "(switch user at the top: alice facilitates Communication, claire is in operations, sophie on the board)\n"
+        "(switch user at the top: alice facilitates Communication, claire is in operations,"
+        " sophie is on the board)\n"
     )
     sys.stdout.flush()
     while True:

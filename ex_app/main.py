@@ -13,11 +13,11 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from nc_py_api.ex_app import AppAPIAuthMiddleware, set_handlers
 
 from lib.core.errors import GovernanceError
+from lib.i18n import error_text, gettext, pick_language
 from lib.services.governance import Governance
 from lib.services.ports import Gateway
 from lib.settings import Settings
 
-from lib.i18n import error_text, gettext, pick_language
 from .errors import status_for
 from .lifecycle import make_enabled_handler
 from .routes import pages, requests

@@ -22,7 +22,10 @@ env = Environment(
 def nav(caller: Caller, pending: int = 0) -> list[dict[str, Any]]:
     """Navigation entries the caller's role allows (the policy decides, the page only hides)."""
     a = caller.actor
-    items = [("groups", "/groups", caller._("Working groups"), 0), ("mine", "/requests", caller._("My requests"), 0)]
+    items = [
+        ("groups", "/groups", caller._("Working groups"), 0),
+        ("mine", "/requests", caller._("My requests"), 0),
+    ]
     if a.operates:
         items.append(("decide", "/decide", caller._("To decide"), pending))
     if a.reads_all:

@@ -6,7 +6,7 @@ The page script sends the Nextcloud user's language (``<html lang>`` of the Next
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel.support import NullTranslations, Translations
@@ -16,7 +16,7 @@ LANGUAGES = ("en", "fr")
 DEFAULT = "en"
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(lang: str) -> NullTranslations:
     """Compiled catalogue for ``lang`` (``make translations`` builds the .mo files)."""
     return Translations.load(str(LOCALE_DIR), [lang], domain="messages")

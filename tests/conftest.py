@@ -32,7 +32,9 @@ PG_URL = os.environ.get("GOVERNANCE_TEST_POSTGRES_URL", "")
 
 def _pg_database() -> Iterator[str]:
     name = f"gov_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        PG_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:

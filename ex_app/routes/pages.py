@@ -74,7 +74,7 @@ async def group(slug: str, caller: CallerDep, gov: GovDep, request: Request) -> 
 
 
 _OPTIONS = env.from_string(
-    "{% for u in people %}<option value=\"{{ u.uid }}\">{{ u.display_name }}{% if u.email %} — {{ u.email }}"
+    '{% for u in people %}<option value="{{ u.uid }}">{{ u.display_name }}{% if u.email %} — {{ u.email }}'
     "{% endif %}</option>{% endfor %}"
 )
 

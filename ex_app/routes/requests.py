@@ -12,11 +12,10 @@ from lib.core.errors import GovernanceError, InvalidRequest, InvalidToken
 from lib.core.model import Role
 from lib.core.policy import can_accept_join, can_cancel, can_decide, can_object
 from lib.core.request_kinds import UNDECIDED_STATES, RequestLine, RequestState
+from lib.i18n import error_text
 from lib.services.requests import RequestService
 
 from ..deps import Caller, CallerDep, GovDep, WriterDep
-from lib.i18n import error_text
-
 from ..errors import status_for
 from ..render import render
 from .pages import render_group
@@ -45,7 +44,9 @@ def _role(value: str) -> Role | None:
         raise InvalidRequest("role", "request.bad_role", "Unknown role.") from None
 
 
-async def _detail(caller: Caller, svc: RequestService, rid: int, status: int = 200, **ctx: object) -> HTMLResponse:
+async def _detail(
+    caller: Caller, svc: RequestService, rid: int, status: int = 200, **ctx: object
+) -> HTMLResponse:
     req = svc.get(rid)
     a, now = caller.actor, svc.now()
     plan = None
@@ -62,8 +63,16 @@ async def _detail(caller: Caller, svc: RequestService, rid: int, status: int = 2
         "object": bool(can_object(a, req, now)),
         "accept": bool(can_accept_join(a, req)),
     }
-    if not (a.reads_all or req.requester == a.uid or a.uid in req.people or req.group in a.facilitates or rights["object"]):
-        return render(caller, "message.html", "mine", status=403, message=caller._("You may not see this request."))
+    if not (
+        a.reads_all
+        or req.requester == a.uid
+        or a.uid in req.people
+        or req.group in a.facilitates
+        or rights["object"]
+    ):
+        return render(
+            caller, "message.html", "mine", status=403, message=caller._("You may not see this request.")
+        )
     return render(
         caller, "request.html", "decide" if a.is_operations else "mine", status=status, req=req, plan=plan,
         rights=rights, objection_open=req.objection_open(now), **ctx,
@@ -85,13 +94,25 @@ async def request_page(rid: int, caller: CallerDep, svc: RequestsDep, request: R
         "stale": caller._("The changes to apply are no longer those in the notification; review them below."),
     }
     note = notes.get(request.query_params.get("link", ""))
-    return await _detail(caller, svc, rid, flash=note, flash_kind="ok" if request.query_params.get("link") == "approved" else "error")
+    return await _detail(
+        caller,
+        svc,
+        rid,
+        flash=note,
+        flash_kind="ok" if request.query_params.get("link") == "approved" else "error",
+    )
 
 
 @router.get("/ui/decide", response_class=HTMLResponse)
 async def to_decide(caller: CallerDep, svc: RequestsDep) -> HTMLResponse:
     if not caller.actor.is_operations:
-        return render(caller, "message.html", "decide", status=403, message=caller._("Only the operations team decides."))
+        return render(
+            caller,
+            "message.html",
+            "decide",
+            status=403,
+            message=caller._("Only the operations team decides."),
+        )
     pending = svc.repo.in_states({RequestState.PENDING, RequestState.FAILED})
     return render(caller, "decide.html", "decide", requests=pending)
 
@@ -119,7 +140,13 @@ async def submit(
             new_group_name=new_group_name, purpose=purpose,
         )  # fmt: skip
     except InvalidRequest as exc:
-        values = {"users": users, "emails": emails, "role": role, "until": until, "justification": justification}
+        values = {
+            "users": users,
+            "emails": emails,
+            "role": role,
+            "until": until,
+            "justification": justification,
+        }
         errors = {exc.field: error_text(caller.lang, exc)}
         if svc.gov.org().group(group) is None:
             return render(caller, "message.html", "groups", status=422, message=error_text(caller.lang, exc))
@@ -132,17 +159,23 @@ async def _act(caller: Caller, svc: RequestsDep, rid: int, action, *args) -> HTM
     try:
         await action(caller.actor, rid, *args)
     except GovernanceError as exc:
-        return await _detail(caller, svc, rid, status=status_for(exc), flash=error_text(caller.lang, exc), flash_kind="error")
+        return await _detail(
+            caller, svc, rid, status=status_for(exc), flash=error_text(caller.lang, exc), flash_kind="error"
+        )
     return await _detail(caller, svc, rid, flash=caller._("Done."))
 
 
 @router.post("/ui/requests/{rid}/approve", response_class=HTMLResponse)
-async def approve(rid: int, caller: WriterDep, svc: RequestsDep, checksum: Annotated[str, Form()] = "") -> HTMLResponse:
+async def approve(
+    rid: int, caller: WriterDep, svc: RequestsDep, checksum: Annotated[str, Form()] = ""
+) -> HTMLResponse:
     return await _act(caller, svc, rid, svc.approve, checksum)
 
 
 @router.post("/ui/requests/{rid}/reject", response_class=HTMLResponse)
-async def reject(rid: int, caller: WriterDep, svc: RequestsDep, reason: Annotated[str, Form()] = "") -> HTMLResponse:
+async def reject(
+    rid: int, caller: WriterDep, svc: RequestsDep, reason: Annotated[str, Form()] = ""
+) -> HTMLResponse:
     return await _act(caller, svc, rid, svc.reject, reason)
 
 
@@ -152,7 +185,9 @@ async def cancel(rid: int, caller: WriterDep, svc: RequestsDep) -> HTMLResponse:
 
 
 @router.post("/ui/requests/{rid}/object", response_class=HTMLResponse)
-async def object_(rid: int, caller: WriterDep, svc: RequestsDep, reason: Annotated[str, Form()] = "") -> HTMLResponse:
+async def object_(
+    rid: int, caller: WriterDep, svc: RequestsDep, reason: Annotated[str, Form()] = ""
+) -> HTMLResponse:
     return await _act(caller, svc, rid, svc.object, reason)
 
 
@@ -167,7 +202,9 @@ async def retry(rid: int, caller: WriterDep, svc: RequestsDep) -> HTMLResponse:
 
 
 @router.get("/actions/{decision}/{rid}")
-async def from_notification(decision: str, rid: int, t: str, caller: CallerDep, svc: RequestsDep) -> RedirectResponse:
+async def from_notification(
+    decision: str, rid: int, t: str, caller: CallerDep, svc: RequestsDep
+) -> RedirectResponse:
     """The only state-changing GETs: single-use links from a notification (NEXTCLOUD.md §3.3)."""
     page = f"{svc.gov.settings.page_url}/requests/{rid}"
     if decision not in ("approve", "reject"):
@@ -178,5 +215,9 @@ async def from_notification(decision: str, rid: int, t: str, caller: CallerDep, 
         outcome = {"token.expired": "expired", "token.stale": "stale"}.get(exc.code, "used")
         return RedirectResponse(f"{page}?link={outcome}", status_code=303)
     except GovernanceError as exc:
-        return RedirectResponse(f"{page}?link={'stale' if getattr(exc, 'code', '') == 'plan.stale' else 'used'}", 303)
-    return RedirectResponse(f"{page}?link={'approved' if decision == 'approve' else 'reject'}", status_code=303)
+        return RedirectResponse(
+            f"{page}?link={'stale' if getattr(exc, 'code', '') == 'plan.stale' else 'used'}", 303
+        )
+    return RedirectResponse(
+        f"{page}?link={'approved' if decision == 'approve' else 'reject'}", status_code=303
+    )

@@ -58,8 +58,21 @@ async def _warn(gov: Governance, m: Membership) -> bool:
     facilitators = {f.user for f in gov.org().members_of(m.group) if f.role is Role.FACILITATOR} - {m.user}
     for uid in sorted(facilitators):
         lang = await gov.requests.language_of(uid)
-        subject = gettext(lang, "The access of %(user)s to %(group)s ends on %(until)s.", user=m.user, group=m.group, until=m.until)
-        params = {"renew": {"type": "highlight", "id": key, "name": gettext(lang, "Request a renewal"), "link": link}}
+        subject = gettext(
+            lang,
+            "The access of %(user)s to %(group)s ends on %(until)s.",
+            user=m.user,
+            group=m.group,
+            until=m.until,
+        )
+        params = {
+            "renew": {
+                "type": "highlight",
+                "id": key,
+                "name": gettext(lang, "Request a renewal"),
+                "link": link,
+            }
+        }
         try:
             await gov.gateway.notify(uid, subject + " {renew}", params, "", link)
         except Exception as exc:

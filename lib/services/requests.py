@@ -1,4 +1,4 @@
-"""The request workflow: facilitators ask, operations decide (in the page or from a notification), the app applies."""
+"""The request workflow: facilitators ask, operations decide (page or notification), the app applies."""
 
 from __future__ import annotations
 
@@ -165,7 +165,11 @@ class RequestService:
 
     async def reject(self, actor: Actor, rid: int, reason: str) -> AccessRequest:
         req = self.get(rid)
-        decide = can_accept_join(actor, req) if req.state is RequestState.AWAITING_FACILITATOR else can_decide(actor, req)
+        decide = (
+            can_accept_join(actor, req)
+            if req.state is RequestState.AWAITING_FACILITATOR
+            else can_decide(actor, req)
+        )
         require(decide)
         rejected = self._save(machine.reject(req, actor.uid, self.now(), reason), req)
         self._audit(actor.uid, "request.rejected", rejected, {"reason": rejected.reason})
@@ -250,38 +254,40 @@ class RequestService:
             plan = await self.preview(req)
         except GovernanceError:
             plan = Plan()
-        summary = "; ".join(str(c) for c in plan.changes[:3]) + (" …" if len(plan) > 3 else "")
         page = f"{self.gov.settings.page_url}/requests/{req.id}"
         for op in self._operators(org):
             if op == req.requester or op in req.people:
                 continue  # nobody decides their own request
-            lang = await self.language_of(op)
-            _ = lambda m, **p: gettext(lang, m, **p)  # noqa: E731
-            params = {
-                "requester": {"type": "user", "id": req.requester, "name": req.requester},
-                "group": {"type": "highlight", "id": req.group, "name": req.group},
-                "open": {"type": "highlight", "id": f"open-{req.id}", "name": _("Open"), "link": page},
-                "approve": {
-                    "type": "highlight",
-                    "id": f"approve-{req.id}",
-                    "name": _("Approve"),
-                    "link": self.decision_link(op, req, "approve", plan.checksum),
-                },
-                "reject": {
-                    "type": "highlight",
-                    "id": f"reject-{req.id}",
-                    "name": _("Reject"),
-                    "link": self.decision_link(op, req, "reject", plan.checksum),
-                },
-            }
-            subject = _("{requester} asks: %(what)s in {group}", what=_(self._what(req))) + " — {open} · {approve} · {reject}"
-            message = _("%(n)s change(s) in Nextcloud: %(summary)s", n=len(plan), summary=summary or "—")
             try:
-                object_id = await self.gov.gateway.notify(op, subject, params, message, page)
+                object_id = await self._ask_operator(op, req, plan, page)
             except Exception as exc:  # a missed notification must not lose the request
                 log.warning("could not notify %s of request %s: %s", op, req.id, exc)
                 continue
             self.repo.record_notification(req.id, op, object_id, DECIDE)
+
+    async def _ask_operator(self, op: str, req: AccessRequest, plan: Plan, page: str) -> str:
+        """One operator's notification, in their language, with single-use decision links."""
+        lang = await self.language_of(op)
+
+        def _(message: str, **params: object) -> str:
+            return gettext(lang, message, **params)
+
+        def link(decision: str, name: str) -> dict[str, str]:
+            target = self.decision_link(op, req, decision, plan.checksum)
+            return {"type": "highlight", "id": f"{decision}-{req.id}", "name": name, "link": target}
+
+        params = {
+            "requester": {"type": "user", "id": req.requester, "name": req.requester},
+            "group": {"type": "highlight", "id": req.group, "name": req.group},
+            "open": {"type": "highlight", "id": f"open-{req.id}", "name": _("Open"), "link": page},
+            "approve": link("approve", _("Approve")),
+            "reject": link("reject", _("Reject")),
+        }
+        what = _(self._what(req))
+        subject = _("{requester} asks: %(what)s in {group}", what=what) + " — {open} · {approve} · {reject}"
+        summary = "; ".join(str(c) for c in plan.changes[:3]) + (" …" if len(plan) > 3 else "")
+        message = _("%(n)s change(s) in Nextcloud: %(summary)s", n=len(plan), summary=summary or "—")
+        return await self.gov.gateway.notify(op, subject, params, message, page)
 
     @staticmethod
     def _what(req: AccessRequest) -> str:
@@ -294,7 +300,9 @@ class RequestService:
             RequestKind.JOIN: "join a working group",
         }[req.kind]
 
-    async def _notify_simple(self, users: Iterable[str], req: AccessRequest, message: str, **params: object) -> None:
+    async def _notify_simple(
+        self, users: Iterable[str], req: AccessRequest, message: str, **params: object
+    ) -> None:
         page = f"{self.gov.settings.page_url}/requests/{req.id}"
         for uid in sorted(set(users)):
             lang = await self.language_of(uid)
@@ -331,7 +339,9 @@ class RequestService:
             except Exception as exc:
                 log.warning("could not delete notification of %s: %s", uid, exc)
 
-    def _audit(self, actor: str, action: str, req: AccessRequest, extra: dict[str, object] | None = None) -> None:
+    def _audit(
+        self, actor: str, action: str, req: AccessRequest, extra: dict[str, object] | None = None
+    ) -> None:
         detail: dict[str, object] = {
             "kind": req.kind.value,
             "group": req.group,

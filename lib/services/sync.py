@@ -32,7 +32,9 @@ class StalePlan(GovernanceError):
 def managed_by(org: Organisation, desired: NextcloudState) -> Callable[[str], bool]:
     """Groups the app owns: the desired ones and any that match the naming scheme."""
     naming: Naming = org.naming
-    pattern = re.escape(naming.role_pattern).replace(r"\{slug\}", "[a-z0-9][a-z0-9-]*").replace(r"\{role\}", ".+")
+    pattern = (
+        re.escape(naming.role_pattern).replace(r"\{slug\}", "[a-z0-9][a-z0-9-]*").replace(r"\{role\}", ".+")
+    )
     rx = re.compile(f"^{pattern}$")
     fixed = set(desired.groups) | set(naming.org_groups.values())
     return lambda gid: gid in fixed or bool(rx.match(gid))
@@ -86,6 +88,12 @@ class SyncService:
         gov = self.gov
         gov.audit.append(actor, "plan.apply", f"{len(current)} change(s)", {"checksum": current.checksum})
         result = await apply_plan(
-            current.changes, gov.gateway, gov.journal, gov.audit, actor=actor, run_id=run_id, request_id=request_id
+            current.changes,
+            gov.gateway,
+            gov.journal,
+            gov.audit,
+            actor=actor,
+            run_id=run_id,
+            request_id=request_id,
         )
         return current, result

@@ -17,7 +17,6 @@ from lib.core.audit import GENESIS, AuditEntry, chain_hash
 from .tables import audit_log
 
 
-
 @dataclass(frozen=True)
 class AuditFilter:
     actor: str = ""

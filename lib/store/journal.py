@@ -48,7 +48,9 @@ class SqlJournal:
                     )
         except IntegrityError:
             with self._engine.begin() as conn:  # the run exists: resume it
-                conn.execute(update(journal_runs).where(journal_runs.c.run_id == run_id).values(status="running"))
+                conn.execute(
+                    update(journal_runs).where(journal_runs.c.run_id == run_id).values(status="running")
+                )
 
     def pending(self, run_id: str) -> list[Change]:
         with self._engine.connect() as conn:
@@ -67,7 +69,9 @@ class SqlJournal:
                 .values(status=status, answer=answer, updated_at=_now())
             )
             if status == "failed":
-                conn.execute(update(journal_runs).where(journal_runs.c.run_id == run_id).values(status="failed"))
+                conn.execute(
+                    update(journal_runs).where(journal_runs.c.run_id == run_id).values(status="failed")
+                )
             elif status == "done":
                 left = conn.execute(
                     select(journal_changes.c.id).where(
@@ -75,7 +79,9 @@ class SqlJournal:
                     )
                 ).first()
                 if left is None:
-                    conn.execute(update(journal_runs).where(journal_runs.c.run_id == run_id).values(status="done"))
+                    conn.execute(
+                        update(journal_runs).where(journal_runs.c.run_id == run_id).values(status="done")
+                    )
 
     def mark_running(self, run_id: str, change: Change) -> None:
         self._mark(run_id, change, "running")
@@ -88,7 +94,9 @@ class SqlJournal:
 
     def unfinished_runs(self) -> list[str]:
         with self._engine.connect() as conn:
-            return [r.run_id for r in conn.execute(select(journal_runs).where(journal_runs.c.status == "running"))]
+            return [
+                r.run_id for r in conn.execute(select(journal_runs).where(journal_runs.c.status == "running"))
+            ]
 
     def run_status(self, run_id: str) -> str | None:
         with self._engine.connect() as conn:

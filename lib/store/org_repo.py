@@ -97,7 +97,12 @@ class OrgRepository:
                 conn.execute(
                     insert(memberships),
                     [
-                        {"grp": m.group, "uid": m.user, "role": m.role.value if m.role else None, "until": m.until}
+                        {
+                            "grp": m.group,
+                            "uid": m.user,
+                            "role": m.role.value if m.role else None,
+                            "until": m.until,
+                        }
                         for m in dict.fromkeys(org.memberships)
                     ],
                 )
@@ -113,7 +118,9 @@ class OrgRepository:
 
     def bump(self) -> None:
         with self._engine.begin() as conn:
-            conn.execute(update(org_settings).where(org_settings.c.key == "version").values(value=self.version() + 1))
+            conn.execute(
+                update(org_settings).where(org_settings.c.key == "version").values(value=self.version() + 1)
+            )
 
 
 class StaleOrganisation(Exception):

@@ -41,7 +41,12 @@ def request_to_data(r: AccessRequest) -> dict[str, Any]:
         "requester": r.requester,
         "group": r.group,
         "lines": [
-            {"user": ln.user, "email": ln.email, "role": ln.role.value if ln.role else None, "until": iso(ln.until)}
+            {
+                "user": ln.user,
+                "email": ln.email,
+                "role": ln.role.value if ln.role else None,
+                "until": iso(ln.until),
+            }
             for ln in r.lines
         ],
         "justification": r.justification,
@@ -93,7 +98,9 @@ def request_from_data(rid: int, version: int, d: dict[str, Any]) -> AccessReques
         reason=d["reason"],
         error=d["error"],
         objection_until=_dt(d["objection_until"]),
-        objections=tuple(Objection(o["member"], _dt(o["at"]) or datetime.min, o["reason"]) for o in d["objections"]),
+        objections=tuple(
+            Objection(o["member"], _dt(o["at"]) or datetime.min, o["reason"]) for o in d["objections"]
+        ),
         plan_checksum=d["plan_checksum"],
         history=tuple(
             Transition(
@@ -144,17 +151,24 @@ class RequestRepository:
                 update(access_requests)
                 .where(access_requests.c.id == r.id, access_requests.c.version == read_version)
                 .values(
-                    state=r.state.value, version=r.version, updated_at=datetime.now(UTC), data=request_to_data(r)
+                    state=r.state.value,
+                    version=r.version,
+                    updated_at=datetime.now(UTC),
+                    data=request_to_data(r),
                 )
             ).rowcount
         if done != 1:
             raise ConcurrentUpdate(r.id)
         return r
 
-    def _list(self, *conds: Any, newest_first: bool = True, limit: int = 200, offset: int = 0) -> list[AccessRequest]:
+    def _list(
+        self, *conds: Any, newest_first: bool = True, limit: int = 200, offset: int = 0
+    ) -> list[AccessRequest]:
         order = access_requests.c.id.desc() if newest_first else access_requests.c.id
         with self._engine.connect() as conn:
-            rows = conn.execute(select(access_requests).where(*conds).order_by(order).limit(limit).offset(offset))
+            rows = conn.execute(
+                select(access_requests).where(*conds).order_by(order).limit(limit).offset(offset)
+            )
             return [request_from_data(r.id, r.version, r.data) for r in rows]
 
     def by_requester(self, uid: str, limit: int = 200) -> list[AccessRequest]:
@@ -165,12 +179,16 @@ class RequestRepository:
         return self._list(cond, newest_first=False, limit=limit, offset=offset)
 
     def for_group(self, slug: str, states: set[RequestState]) -> list[AccessRequest]:
-        return self._list(access_requests.c.grp == slug, access_requests.c.state.in_([s.value for s in states]))
+        return self._list(
+            access_requests.c.grp == slug, access_requests.c.state.in_([s.value for s in states])
+        )
 
     def count(self, states: set[RequestState]) -> int:
         with self._engine.connect() as conn:
             q = select(func.count()).select_from(access_requests)
-            return int(conn.execute(q.where(access_requests.c.state.in_([s.value for s in states]))).scalar_one())
+            return int(
+                conn.execute(q.where(access_requests.c.state.in_([s.value for s in states]))).scalar_one()
+            )
 
     def all_rows(self) -> list[tuple[str, str, datetime, datetime]]:
         """(kind, state, created_at, updated_at) of every request, for statistics."""
@@ -200,7 +218,9 @@ class RequestRepository:
 
     def notification_deleted(self, row_id: int) -> None:
         with self._engine.begin() as conn:
-            conn.execute(update(sent_notifications).where(sent_notifications.c.id == row_id).values(deleted=True))
+            conn.execute(
+                update(sent_notifications).where(sent_notifications.c.id == row_id).values(deleted=True)
+            )
 
     def was_notified(self, request_id: int, uid: str, purpose: str) -> bool:
         c = sent_notifications.c

@@ -14,7 +14,9 @@ from tests.conftest import SECRET, RunningApp, appapi_headers
 async def test_enabling_registers_the_top_menu_entry_scripts_and_style(running: RunningApp) -> None:
     await running.standin.register_exapp()
     ui = running.standin.ui
-    assert [m["name"] for m in ui["top_menu"].values()] == ["main"] if isinstance(ui["top_menu"], dict) else True
+    assert (
+        [m["name"] for m in ui["top_menu"].values()] == ["main"] if isinstance(ui["top_menu"], dict) else True
+    )
     text = repr(ui)
     assert "Governance" in text
     assert "js/governance-main" in text and "js/htmx.min" in text and "css/governance" in text
@@ -51,8 +53,14 @@ def _app_routes(running: RunningApp) -> list[tuple[str, str]]:
         for method in sorted(getattr(route, "methods", None) or {"GET"}):
             if method == "HEAD" or path in ("/heartbeat",):
                 continue
-            out.append((method, path.replace("{slug}", "communication").replace("{rid}", "1").replace(
-                "{decision}", "approve")))
+            out.append(
+                (
+                    method,
+                    path.replace("{slug}", "communication")
+                    .replace("{rid}", "1")
+                    .replace("{decision}", "approve"),
+                )
+            )
     out += [("GET", "/js/governance-main.js"), ("GET", "/css/governance.css")]
     return out
 

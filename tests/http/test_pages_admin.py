@@ -224,6 +224,17 @@ def test_an_invalid_identifier_is_refused_next_to_the_field_and_nothing_is_saved
     assert folder_names(app) == set()
 
 
+def test_moving_a_group_onto_another_groups_folder_is_refused_in_its_own_form(app: RunningApp) -> None:
+    version = app.gov.orgs.version()
+    form = {"mode": "update", "slug": "jardins", "name": "Jardins partagés", "mount_point": "Communication"}
+    with app.client("claire") as c:
+        r = c.post("/ui/organisation/groups", data=form)
+    assert r.status_code == 422
+    assert re.search(r'id="err-wg-jardins-mount_point">folder .Communication. is already used', r.text)
+    assert "err-create-" not in r.text
+    assert app.gov.orgs.version() == version
+
+
 def test_a_stale_confirmation_saves_nothing(app: RunningApp) -> None:
     form = {
         "mode": "update",

@@ -30,7 +30,9 @@ def test_migrations_upgrade_an_empty_database(db_url: str) -> None:
     e = make_engine(db_url)
     migrate(e)
     assert current_revision(e) == "0002"
-    assert {"working_groups", "memberships", "audit_log", "access_requests", "locks"} <= set(inspect(e).get_table_names())
+    assert {"working_groups", "memberships", "audit_log", "access_requests", "locks"} <= set(
+        inspect(e).get_table_names()
+    )
     e.dispose()
 
 
@@ -69,7 +71,7 @@ def test_the_audit_chain_detects_an_edited_entry(engine) -> None:  # type: ignor
 
 def test_audit_filters_and_csv_escape_formulas(engine) -> None:  # type: ignore[no-untyped-def]
     audit = SqlAuditLog(engine)
-    audit.append("alice", "request.submitted", "=HYPERLINK(\"x\")", {})
+    audit.append("alice", "request.submitted", '=HYPERLINK("x")', {})
     audit.append("claire", "request.approved", "request:1", {})
     entries, total = audit.page(AuditFilter(actor="claire"))
     assert total == 1 and entries[0].action == "request.approved"
