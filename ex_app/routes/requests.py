@@ -188,7 +188,7 @@ async def cancel(rid: int, caller: WriterDep, svc: RequestsDep) -> HTMLResponse:
 async def object_(
     rid: int, caller: WriterDep, svc: RequestsDep, reason: Annotated[str, Form()] = ""
 ) -> HTMLResponse:
-    return await _act(caller, svc, rid, svc.object, reason)
+    return await _act(caller, svc, rid, svc.object_to, reason)
 
 
 @router.post("/ui/requests/{rid}/accept", response_class=HTMLResponse)

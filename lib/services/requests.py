@@ -7,6 +7,7 @@ import logging
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from typing import Literal
 
 from lib.core import requests as machine
 from lib.core.errors import GovernanceError, InvalidRequest, InvalidToken
@@ -24,6 +25,7 @@ from .governance import Governance
 from .sync import SyncService
 
 log = logging.getLogger(__name__)
+Decision = Literal["approve", "reject"]
 DECIDE = "decide"  # purpose of the notifications that ask operators to decide
 
 
@@ -193,7 +195,7 @@ class RequestService:
         await self.notify_operators(accepted)
         return accepted
 
-    async def object(self, actor: Actor, rid: int, reason: str) -> AccessRequest:
+    async def object_to(self, actor: Actor, rid: int, reason: str) -> AccessRequest:
         req = self.get(rid)
         require(can_object(actor, req, self.now()))
         objected = self._save(machine.object_to(req, actor.uid, self.now(), reason), req)
@@ -214,7 +216,7 @@ class RequestService:
 
     # ---- deciding from a notification link --------------------------------------------------------
 
-    def decision_link(self, operator: str, req: AccessRequest, decision: str, checksum: str) -> str:
+    def decision_link(self, operator: str, req: AccessRequest, decision: Decision, checksum: str) -> str:
         expires = int(self.now().timestamp()) + self.gov.settings.governance_link_ttl
         assert req.id is not None
         token = make_decision_token(
@@ -272,7 +274,7 @@ class RequestService:
         def _(message: str, **params: object) -> str:
             return gettext(lang, message, **params)
 
-        def link(decision: str, name: str) -> dict[str, str]:
+        def link(decision: Decision, name: str) -> dict[str, str]:
             target = self.decision_link(op, req, decision, plan.checksum)
             return {"type": "highlight", "id": f"{decision}-{req.id}", "name": name, "link": target}
 

@@ -34,8 +34,11 @@ def _dt(v: str | None) -> datetime | None:
     return datetime.fromisoformat(v) if v else None
 
 
+def iso(d: date | datetime | None) -> str | None:
+    return d.isoformat() if d else None
+
+
 def request_to_data(r: AccessRequest) -> dict[str, Any]:
-    iso = lambda d: d.isoformat() if d else None  # noqa: E731
     return {
         "kind": r.kind.value,
         "requester": r.requester,
@@ -194,7 +197,10 @@ class RequestRepository:
         """(kind, state, created_at, updated_at) of every request, for statistics."""
         c = access_requests.c
         with self._engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(select(c.kind, c.state, c.created_at, c.updated_at))]  # type: ignore[misc]
+            return [
+                (r[0], r[1], r[2], r[3])
+                for r in conn.execute(select(c.kind, c.state, c.created_at, c.updated_at))
+            ]
 
     # ---- notifications sent about a request (to retract them once decided) ----------------------
 
