@@ -136,7 +136,8 @@ def matrix(org: Organisation, desired: NextcloudState, caller: Caller) -> tuple[
     rows = []
     for gid in sorted(desired.groups, key=lambda g: (order.get(refs.get(g, ""), 99), refs.get(g, g))):
         ref = refs.get(gid, "")
-        label = caller._(ref) if ref in order else desired.display_names.get(gid, gid)
+        label = caller._("the app's account") if ref == "app" else caller._(ref) if ref in order else None
+        label = label or desired.display_names.get(gid, gid)
         cells = tuple(_cell_of(desired, col, gid) for col in columns)
         rows.append(Row(gid, label, cells))
     return columns, rows
@@ -437,28 +438,28 @@ def edited_org(org: Organisation, caller: Caller, mode: str, form: dict[str, Any
         raise FieldError("name", caller._("Give the working group a name."))
     if mode == "create":
         if not orgfile.SLUG.fullmatch(slug):
-            raise FieldError(
-                "slug",
-                caller._(
-                    "Use 1 to 41 lowercase letters, digits or dashes, starting with a letter or a digit."
-                ),
-            )
+            message = "Use 1 to 41 lowercase letters, digits or dashes, starting with a letter or a digit."
+            raise FieldError("slug", caller._(message))
         if org.group(slug) is not None:
             raise FieldError("slug", caller._("A working group with this identifier already exists."))
         group = WorkingGroup(slug, name, form["purpose"].strip())
-        return validated(replace(org, working_groups=(*org.working_groups, group)), caller, ("slug", "name"))
-    current = org.group(slug)
-    if current is None:
-        raise FieldError("slug", caller._("This working group does not exist."))
-    updated = replace(
-        current,
-        name=name,
-        purpose=form["purpose"].strip(),
-        mount_point=form["mount_point"].strip(),
-        archived=bool(form["archived"]),
+        fields: tuple[str, ...] = ("slug", "name")
+    else:
+        current = org.group(slug)
+        if current is None:
+            raise FieldError("slug", caller._("This working group does not exist."))
+        mount, archived = form["mount_point"].strip(), bool(form["archived"])
+        group = replace(
+            current, name=name, purpose=form["purpose"].strip(), mount_point=mount, archived=archived
+        )
+        fields = _WG_FIELDS
+    if any(wg.folder == group.folder and wg.slug != slug for wg in org.working_groups):
+        field = "mount_point" if mode == "update" else "name"
+        raise FieldError(field, caller._("Another working group already uses this folder."))
+    groups = tuple(group if wg.slug == slug else wg for wg in org.working_groups)
+    return validated(
+        replace(org, working_groups=groups if mode == "update" else (*groups, group)), caller, fields
     )
-    groups = tuple(updated if wg.slug == slug else wg for wg in org.working_groups)
-    return validated(replace(org, working_groups=groups), caller, _WG_FIELDS)
 
 
 async def confirm_or_apply(

@@ -155,50 +155,36 @@ async def submit(
     return await _detail(caller, svc, req.id, flash=caller._("Request sent to the operations team."))
 
 
-async def _act(caller: Caller, svc: RequestsDep, rid: int, action, *args) -> HTMLResponse:  # type: ignore[no-untyped-def]
+@router.post("/ui/requests/{rid}/{action}", response_class=HTMLResponse)
+async def act(
+    rid: int,
+    action: str,
+    caller: WriterDep,
+    svc: RequestsDep,
+    checksum: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """approve (with the shown plan's checksum), reject or object (with a reason), cancel, accept, retry."""
+    steps = {
+        "approve": (svc.approve, (checksum,)),
+        "reject": (svc.reject, (reason,)),
+        "object": (svc.object_to, (reason,)),
+        "cancel": (svc.cancel, ()),
+        "accept": (svc.accept_join, ()),
+        "retry": (svc.retry, ()),
+    }
+    if action not in steps:
+        return render(
+            caller, "message.html", "mine", status=404, message=caller._("This request does not exist.")
+        )
+    step, args = steps[action]
     try:
-        await action(caller.actor, rid, *args)
+        await step(caller.actor, rid, *args)
     except GovernanceError as exc:
         return await _detail(
             caller, svc, rid, status=status_for(exc), flash=error_text(caller.lang, exc), flash_kind="error"
         )
     return await _detail(caller, svc, rid, flash=caller._("Done."))
-
-
-@router.post("/ui/requests/{rid}/approve", response_class=HTMLResponse)
-async def approve(
-    rid: int, caller: WriterDep, svc: RequestsDep, checksum: Annotated[str, Form()] = ""
-) -> HTMLResponse:
-    return await _act(caller, svc, rid, svc.approve, checksum)
-
-
-@router.post("/ui/requests/{rid}/reject", response_class=HTMLResponse)
-async def reject(
-    rid: int, caller: WriterDep, svc: RequestsDep, reason: Annotated[str, Form()] = ""
-) -> HTMLResponse:
-    return await _act(caller, svc, rid, svc.reject, reason)
-
-
-@router.post("/ui/requests/{rid}/cancel", response_class=HTMLResponse)
-async def cancel(rid: int, caller: WriterDep, svc: RequestsDep) -> HTMLResponse:
-    return await _act(caller, svc, rid, svc.cancel)
-
-
-@router.post("/ui/requests/{rid}/object", response_class=HTMLResponse)
-async def object_(
-    rid: int, caller: WriterDep, svc: RequestsDep, reason: Annotated[str, Form()] = ""
-) -> HTMLResponse:
-    return await _act(caller, svc, rid, svc.object_to, reason)
-
-
-@router.post("/ui/requests/{rid}/accept", response_class=HTMLResponse)
-async def accept(rid: int, caller: WriterDep, svc: RequestsDep) -> HTMLResponse:
-    return await _act(caller, svc, rid, svc.accept_join)
-
-
-@router.post("/ui/requests/{rid}/retry", response_class=HTMLResponse)
-async def retry(rid: int, caller: WriterDep, svc: RequestsDep) -> HTMLResponse:
-    return await _act(caller, svc, rid, svc.retry)
 
 
 @router.get("/actions/{decision}/{rid}")

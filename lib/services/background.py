@@ -28,7 +28,9 @@ async def _expiry(gov: Governance) -> None:
     from .apply import resume_unfinished
     from .expiry import run_expiry
 
-    await resume_unfinished(gov.gateway, gov.journal, gov.audit)
+    if gov.journal.unfinished_runs():
+        await gov.sync.snapshot()  # tells the gateway which groups the app owns before it resumes a run
+        await resume_unfinished(gov.gateway, gov.journal, gov.audit)
     await run_expiry(gov, gov.today())
 
 

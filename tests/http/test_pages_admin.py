@@ -230,7 +230,9 @@ def test_moving_a_group_onto_another_groups_folder_is_refused_in_its_own_form(ap
     with app.client("claire") as c:
         r = c.post("/ui/organisation/groups", data=form)
     assert r.status_code == 422
-    assert re.search(r'id="err-wg-jardins-mount_point">folder .Communication. is already used', r.text)
+    assert re.search(
+        r'id="err-wg-jardins-mount_point">Another working group already uses this folder', r.text
+    )
     assert "err-create-" not in r.text
     assert app.gov.orgs.version() == version
 
