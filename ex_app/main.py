@@ -20,7 +20,7 @@ from lib.settings import Settings
 
 from .errors import status_for
 from .lifecycle import make_enabled_handler
-from .routes import pages, requests
+from .routes import admin, pages, requests
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +71,7 @@ def create_app(
         os.chdir(cwd)
     app.include_router(pages.router)
     app.include_router(requests.router)
+    app.include_router(admin.router)
     _install_error_handlers(app)
     return app
 

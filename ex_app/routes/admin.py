@@ -13,7 +13,7 @@ import io
 import logging
 import statistics
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
@@ -45,7 +45,7 @@ from lib.core.request_kinds import RequestState
 from lib.core.state import NextcloudState
 from lib.nextcloud.errors import NextcloudError
 from lib.services.governance import Governance
-from lib.store.audit_repo import AuditFilter, _cell
+from lib.store.audit_repo import AuditFilter, csv_cell
 from lib.store.org_repo import StaleOrganisation
 
 from ..deps import Caller, CallerDep, GovDep, WriterDep
@@ -639,15 +639,8 @@ async def import_yaml(
 
 
 async def _all_mount_points(gov: Governance) -> list[str]:
-    """Every team folder's mount point.
-
-    The Gateway port has no public listing yet (lead: add ``Gateway.mount_points()``); until then
-    NextcloudGateway's one-call folder list (GET /apps/groupfolders/folders) is used.
-    """
-    lister: Callable[[], Awaitable[Any]] | None = getattr(gov.gateway, "mount_points", None)
-    if lister is not None:
-        return sorted(await lister())
-    return sorted(await gov.gateway._list_folders())  # type: ignore[attr-defined]
+    """Every team folder's mount point (one GET /apps/groupfolders/folders)."""
+    return sorted(await gov.gateway.mount_points())
 
 
 async def _proposal(gov: Governance) -> tuple[Organisation, tuple[str, ...], str]:
@@ -795,7 +788,12 @@ async def members_csv(slug: str, caller: CallerDep, gov: GovDep) -> Response:
     for m in sorted(members):
         role = m.role.value if m.role else ""
         out.writerow(
-            [_cell(m.user), _cell(names.get(m.user, m.user)), role, m.until.isoformat() if m.until else ""]
+            [
+                csv_cell(m.user),
+                csv_cell(names.get(m.user, m.user)),
+                role,
+                m.until.isoformat() if m.until else "",
+            ]
         )
     return Response(
         buf.getvalue(), media_type="text/csv; charset=utf-8", headers=_attachment(f"{slug}-members.csv")

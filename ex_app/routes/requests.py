@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated
 
@@ -165,7 +166,7 @@ async def act(
     reason: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     """approve (with the shown plan's checksum), reject or object (with a reason), cancel, accept, retry."""
-    steps = {
+    steps: dict[str, tuple[Callable[..., Awaitable[object]], tuple[str, ...]]] = {
         "approve": (svc.approve, (checksum,)),
         "reject": (svc.reject, (reason,)),
         "object": (svc.object_to, (reason,)),

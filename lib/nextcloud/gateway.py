@@ -97,6 +97,9 @@ class NextcloudGateway:
             folder.rules = folder_rules
         return state
 
+    async def mount_points(self) -> list[str]:
+        return list(await self._list_folders())
+
     async def _group_names(self) -> dict[str, str]:
         data = await self._ocs("GET", f"{routes.CLOUD}/groups/details", params={"search": ""})
         return {g["id"]: str(g.get("displayname") or g["id"]) for g in data.get("groups", [])}

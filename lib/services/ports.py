@@ -32,6 +32,10 @@ class Gateway(Protocol):
         children, and the deeper sub-paths in ``rule_paths`` (mount point -> paths)."""
         ...
 
+    async def mount_points(self) -> list[str]:
+        """Every team folder's mount point (adoption of an existing Nextcloud)."""
+        ...
+
     async def apply(self, change: Change) -> str:
         """Apply one change; return a short text of Nextcloud's answer for the audit log."""
         ...

@@ -110,7 +110,7 @@ class SqlAuditLog:
         w.writerow(["seq", "at", "actor", "action", "subject", "hash"])
         for e in self.entries(f):
             # a leading =,+,-,@ would make a spreadsheet run a formula: quote it as text
-            w.writerow([e.seq, e.at, _cell(e.actor), e.action, _cell(e.subject), e.hash])
+            w.writerow([e.seq, e.at, csv_cell(e.actor), e.action, csv_cell(e.subject), e.hash])
             if buf.tell() > 65536:
                 yield buf.getvalue()
                 buf.seek(0)
@@ -118,7 +118,8 @@ class SqlAuditLog:
         yield buf.getvalue()
 
 
-def _cell(value: str) -> str:
+def csv_cell(value: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula."""
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import update
 
 from ex_app.demo import demo_org
-from ex_app.routes import admin
 from lib.store.tables import audit_log
 from tests.conftest import RunningApp
 
@@ -25,8 +24,6 @@ MORE_PEOPLE = [
 @pytest.fixture
 def app(running: RunningApp) -> RunningApp:
     """The demo organisation, every demo person with a Nextcloud account, the admin routes served."""
-    if not any(getattr(r, "path", "") == "/ui/matrix" for r in running.app.routes):
-        running.app.include_router(admin.router)  # until ex_app/main.py includes it
     for uid, name in MORE_PEOPLE:
         running.standin.add_user(uid, name, email=f"{uid}@example.org")
     running.seed(demo_org(date.today()))

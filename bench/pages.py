@@ -1,0 +1,189 @@
+"""Latency of each page and JSON route with the benchmark organisation and 50,000 audit entries.
+
+The ExApp (create_app, served by tests/servers.ServerThread) talks to a stand-in already holding
+the organisation's Nextcloud state (what a deployed, synced app sees). 20 clients call one page at
+a time for BENCH_SECONDS; they run in a separate process, so the load generator does not share
+the server's interpreter lock. A page whose first answer takes over SLOW_MS is measured with one
+client instead (20 clients would queue for minutes): the figure's unit says so. The periodic
+expiry task is stopped: it is not what is measured. SQLite always; PostgreSQL when
+GOVERNANCE_TEST_POSTGRES_URL is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import statistics
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import insert
+
+from bench.engine import ADMIN, SEED, TODAY, USERS, build_org
+from ex_app.main import create_app
+from lib.core.audit import AuditEntry, next_entry
+from lib.core.compile import compile_org
+from lib.core.state import NextcloudState
+from lib.settings import Settings
+from lib.store.tables import audit_log
+from tests.conftest import _pg_database, appapi_headers
+from tests.servers import ServerThread
+from tests.standin import StandIn
+
+SECRET = "bench-secret-0123456789"
+CLIENTS, AUDIT_ENTRIES, SLOW_MS = 20, 50_000, 1000.0
+OPERATOR = "user0830"  # in the operations group (bench/engine.py _memberships): every page is allowed
+PAGES = {
+    "groups": "/ui/groups",
+    "group": "/ui/groups/wg-000",
+    "requests": "/ui/requests",
+    "decide": "/ui/decide",
+    "matrix": "/ui/matrix",
+    "audit": "/ui/audit",
+    "stats": "/ui/stats",
+    "organisation": "/ui/organisation",
+    "api_plan": "/api/plan",
+}
+ACTIONS = ("request.approved", "request.created", "nextcloud.apply", "plan.apply", "drift.adopted")
+
+
+def mirror(standin: StandIn, desired: NextcloudState) -> None:
+    """Put ``desired`` into the stand-in directly, as a finished sync leaves it (bench/sync.py checks that path)."""
+    for gid, members in desired.groups.items():
+        standin.add_group(gid, *members, display_name=desired.display_names.get(gid))
+    for mount, want in desired.folders.items():
+        folder = standin.new_folder(mount)
+        folder.groups, folder.acl = dict(want.groups), want.acl
+        folder.manage = [(m.mapping_type, m.mapping_id) for m in sorted(want.managers)]
+        for path, rules in want.rules.items():
+            folder.add_path(path)
+            folder.rules[path] = [(r.mapping_type, r.mapping_id, r.mask, r.permissions) for r in sorted(rules)]
+
+
+def seed_audit(engine: Any, count: int, rng: random.Random) -> None:
+    """``count`` chained entries in one executemany (SqlAuditLog.append is one transaction each)."""
+    rows, prev = [], None
+    for i in range(count):
+        at = f"{TODAY.replace(year=2024).isoformat()}T{i % 24:02d}:{i % 60:02d}:00"
+        prev = next_entry(
+            prev, at=at, actor=f"user{rng.randrange(USERS):04d}", action=rng.choice(ACTIONS),
+            subject=f"add user{rng.randrange(USERS):04d} to gt-wg-{rng.randrange(500):03d}-membres",
+            detail={"run_id": f"run-{i // 100}", "request_id": i // 10},
+        )  # fmt: skip
+        rows.append(_row(prev))
+    with engine.begin() as conn:
+        conn.execute(insert(audit_log), rows)
+
+
+def _row(e: AuditEntry) -> dict[str, Any]:
+    return {"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action, "subject": e.subject,
+            "detail": e.detail, "prev_hash": e.prev_hash, "hash": e.hash}  # fmt: skip
+
+
+def load(url: str, path: str, clients: int, seconds: float) -> tuple[list[float], int]:
+    """Run in the load process: latencies (ms) of every answered request, and the failures."""
+    return asyncio.run(_load(url, path, clients, seconds))
+
+
+async def _load(url: str, path: str, clients: int, seconds: float) -> tuple[list[float], int]:
+    latencies: list[float] = []
+    failures = 0
+    deadline = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, headers=appapi_headers(OPERATOR, secret=SECRET),
+                                 timeout=120, limits=limits) as client:  # fmt: skip
+
+        async def worker() -> None:
+            nonlocal failures
+            while time.monotonic() < deadline:
+                start = time.perf_counter()
+                try:
+                    answer = await client.get(path)
+                except httpx.HTTPError:
+                    failures += 1
+                    continue
+                latencies.append((time.perf_counter() - start) * 1000)
+                failures += answer.status_code != 200
+
+        await asyncio.gather(*(worker() for _ in range(clients)))
+    return latencies, failures
+
+
+def measure(url: str, db: str, pool: ProcessPoolExecutor, seconds: float) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    worst = 0.0
+    with httpx.Client(base_url=url, headers=appapi_headers(OPERATOR, secret=SECRET), timeout=120) as probe:
+        for name, path in PAGES.items():
+            start = time.perf_counter()
+            first = probe.get(path)  # warms caches (display names, organisation) and finds absent pages
+            first_ms = (time.perf_counter() - start) * 1000
+            if first.status_code == 404:
+                print(f"page {path}: absent (404), not measured")
+                continue
+            if first.status_code != 200:
+                print(f"WARNING: page {path} on {db} answered {first.status_code}: {first.text[:200]!r}")
+            clients = CLIENTS if first_ms < SLOW_MS else 1
+            latencies, failures = pool.submit(load, url, path, clients, seconds).result()
+            if failures:
+                print(f"WARNING: page {path} on {db}: {failures} failed request(s) of {len(latencies)}")
+            cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
+            unit = f"ms ({clients} clients, {len(latencies)} req)"
+            out[f"page_p50_ms_{name}_{db}"] = {"value": round(cuts[49], 1), "unit": unit}
+            out[f"page_p95_ms_{name}_{db}"] = {"value": round(cuts[94], 1), "unit": unit}
+            worst = max(worst, cuts[94])
+    out[f"page_p95_ms_{db}"] = {"value": round(worst, 1), "unit": "ms (worst page)"}
+    return out
+
+
+def run_on(db: str, url: str, pool: ProcessPoolExecutor, seconds: float) -> dict[str, dict[str, Any]]:
+    rng = random.Random(SEED)
+    org = build_org(rng)
+    standin = StandIn(app_secret=SECRET)
+    standin.add_user(ADMIN, "Governance", admin=True)
+    for i in range(USERS):
+        standin.add_user(f"user{i:04d}", f"User {i:04d}", email=f"user{i:04d}@example.org")
+    mirror(standin, compile_org(org, ADMIN, TODAY))
+    standin.start()
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(app_secret=SECRET, nextcloud_url=standin.url, app_persistent_storage=Path(tmp),
+                            database_url=url, governance_admin_user=ADMIN)  # fmt: skip
+        app = create_app(settings)
+        server, gov = ServerThread(app), app.state.gov
+        try:
+            server.start()  # runs the migrations
+            server.run(gov.stop_background())
+            gov.orgs.save(org)
+            seed_audit(gov.engine, AUDIT_ENTRIES, rng)
+            return measure(server.url, db, pool, seconds)
+        finally:
+            server.stop()
+            gov.engine.dispose()
+            standin.stop()
+
+
+def run() -> dict[str, dict[str, Any]]:
+    seconds = float(os.environ.get("BENCH_SECONDS", "10"))
+    figures: dict[str, dict[str, Any]] = {}
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool, tempfile.TemporaryDirectory() as tmp:
+        figures.update(run_on("sqlite", f"sqlite:///{tmp}/gov.sqlite3", pool, seconds))
+        pg = os.environ.get("GOVERNANCE_TEST_POSTGRES_URL", "")
+        if pg:
+            database = _pg_database()
+            try:
+                figures.update(run_on("postgres", next(database), pool, seconds))
+            finally:
+                database.close()  # drops the temporary database
+        else:
+            print("PostgreSQL: GOVERNANCE_TEST_POSTGRES_URL not set, skipped")
+    return figures
+
+
+if __name__ == "__main__":
+    for name, figure in run().items():
+        print(f"{name}: {figure['value']} {figure['unit']}")
