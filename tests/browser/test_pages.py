@@ -53,11 +53,33 @@ def test_a_facilitator_request_is_approved_by_an_operator_and_applied(person: An
     assert "Nora Haddad" in page.inner_text("#gov-main")
 
 
+def test_the_board_reads_the_matrix_and_asks_why_someone_has_access(person: Any) -> None:
+    sophie = person("sophie")
+    page = sophie.open("/matrix")
+    main = page.inner_text("#gov-main")
+    assert "gt-communication-membres" in main and "Communication" in main
+    assert "Repair" not in main  # the board reads, operations repair
+    assert "Sophie Lefèvre" in page.inner_text("#user-switcher")  # the shell page is read as UTF-8
+    sophie.shot("matrix")
+    page.fill("#explain-user", "yann")
+    page.select_option("#explain-folder", "Communication")
+    page.fill("#explain-path", "Interne")
+    page.click("form[aria-labelledby=explain-title] button[type=submit]")
+    page.wait_for_selector("text=Why")
+    answer = page.inner_text("#gov-main")
+    assert "hidden" in answer  # yann is a reader of Communication, denied on Interne
+    sophie.shot("explain")
+
+
 PAGES = {
     "groups": ("dave", ""),
     "group": ("alice", "/groups/communication"),
     "my-requests": ("alice", "/requests"),
     "to-decide": ("claire", "/decide"),
+    "matrix": ("sophie", "/matrix"),
+    "audit": ("sophie", "/audit"),
+    "stats": ("sophie", "/stats"),
+    "organisation": ("claire", "/organisation"),
 }
 
 

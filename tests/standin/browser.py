@@ -179,7 +179,7 @@ async def embedded(request: Request) -> Response:
 
 def _with_assets(response: Response, s: State, name: str) -> Response:
     """Adds the ExApp's styles and (≤ 10) scripts through the proxy (ScriptsService, ExAppUiMiddleware)."""
-    root = html.fromstring(response.body)
+    root = html.fromstring(bytes(response.body).decode("utf-8"))  # bytes would be read as Latin-1
     head = root.find("head")
     version = "v=" + secrets.token_hex(4) + "-0"
     for (kind, menu, path), _ in s.ui["styles"].items():
