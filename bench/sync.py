@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from bench.engine import ADMIN, PATHS, SEED, TODAY, USERS, build_org
 from lib.core.changes import Change
@@ -23,6 +23,7 @@ from lib.core.plan import plan
 from lib.nextcloud.factory import gateway_from_settings
 from lib.nextcloud.gateway import NextcloudGateway
 from lib.services.apply import apply_plan
+from lib.services.ports import Gateway
 from lib.services.sync import managed_by
 from lib.settings import Settings
 from tests.fakes import FakeAudit
@@ -100,7 +101,10 @@ async def sync(gateway: NextcloudGateway, standin: StandIn, org: Organisation, r
     reads = len(standin.calls)
     todo = plan(desired, actual, managed)
     counting = _Counting(gateway, standin)
-    result = await apply_plan(todo.changes, counting, _Journal(), FakeAudit(), actor="bench", run_id=run_id)
+    gateway_port = cast(Gateway, counting)  # apply_plan only calls apply()
+    result = await apply_plan(
+        todo.changes, gateway_port, _Journal(), FakeAudit(), actor="bench", run_id=run_id
+    )
     seconds, calls = time.perf_counter() - start, len(standin.calls)
     if not result.ok:
         print(f"WARNING: sync {run_id} stopped at {result.failed}: {result.error}")
@@ -131,7 +135,8 @@ def change_org(org: Organisation, rng: random.Random, count: int = ORG_CHANGES) 
             grants.pop(rng.randrange(len(grants)))
             groups[slug] = replace(groups[slug], grants=tuple(grants))
     ordered = sorted(members, key=lambda m: (m.group, m.user, m.role or ""))
-    return replace(org, working_groups=tuple(groups[wg.slug] for wg in org.working_groups), memberships=tuple(ordered))
+    wgs = tuple(groups[wg.slug] for wg in org.working_groups)
+    return replace(org, working_groups=wgs, memberships=tuple(ordered))
 
 
 def _figures(empty: Outcome, again: Outcome) -> dict[str, dict[str, Any]]:

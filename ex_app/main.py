@@ -20,7 +20,7 @@ from lib.settings import Settings
 
 from .errors import status_for
 from .lifecycle import make_enabled_handler
-from .routes import admin, pages, requests
+from .routes import audit, matrix, organisation, pages, requests, stats
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +71,8 @@ def create_app(
         os.chdir(cwd)
     app.include_router(pages.router)
     app.include_router(requests.router)
-    app.include_router(admin.router)
+    for module in (matrix, audit, organisation, stats):
+        app.include_router(module.router)
     _install_error_handlers(app)
     return app
 

@@ -1,0 +1,62 @@
+"""``make bench``: the engine, sync and page benchmarks in order; one table, and bench-results.json.
+
+Each part runs on its own: a failing part prints why and the others still report.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent.parent / "bench-results.json"
+Figures = dict[str, dict[str, Any]]
+
+
+def _engine() -> Figures:
+    from bench import engine
+
+    return engine.run()
+
+
+def _sync() -> Figures:
+    from bench import sync
+
+    return sync.run()
+
+
+def _pages() -> Figures:
+    from bench import pages
+
+    return pages.run()
+
+
+PARTS: dict[str, Callable[[], Figures]] = {"engine": _engine, "sync": _sync, "pages": _pages}
+
+
+def main() -> int:
+    figures: Figures = {}
+    failed = []
+    for name, part in PARTS.items():
+        start = time.perf_counter()
+        try:
+            figures.update(part())
+        except Exception as exc:  # one broken part must not lose the others' figures
+            failed.append(name)
+            print(f"FAILED: bench part {name}: {exc!r}")
+            traceback.print_exc(file=sys.stderr)
+        print(f"bench part {name}: {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    width = max((len(n) for n in figures), default=4)
+    print(f"{'name':<{width}}  {'value':>12}  unit")
+    for name, figure in figures.items():
+        print(f"{name:<{width}}  {figure['value']:>12}  {figure['unit']}")
+    RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""The audit log page and its CSV export (board and operations)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response, StreamingResponse
+
+from lib.core.audit import verify_chain
+from lib.core.policy import (
+    can_view_audit,
+)
+from lib.store.audit_repo import AuditFilter
+
+from ..deps import CallerDep, GovDep
+from ..render import render
+from .oversight import AUDIT_PAGE, attachment, pushed, refused
+
+router = APIRouter()
+
+
+# ---- audit log -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """The audit filters as the page's GET form sends them (a FastAPI dependency: query parameters)."""
+
+    actor: str = ""
+    action: str = ""
+    text: str = ""
+    since: str = ""
+    until: str = ""
+
+    def values(self) -> dict[str, str]:
+        return {
+            "actor": self.actor,
+            "action": self.action,
+            "text": self.text,
+            "since": self.since,
+            "until": self.until,
+        }
+
+    def bad_dates(self) -> set[str]:
+        return {name for name in ("since", "until") if not _is_date(getattr(self, name).strip())}
+
+    def filter(self) -> AuditFilter:
+        """The store's filter; a date bound that is not a date is left out."""
+        bad = self.bad_dates()
+        since, until = ("" if n in bad else getattr(self, n).strip() for n in ("since", "until"))
+        return AuditFilter(self.actor.strip(), self.action.strip(), self.text.strip(), since, until)
+
+
+def _is_date(value: str) -> bool:
+    try:
+        return not value or bool(date.fromisoformat(value))
+    except ValueError:
+        return False
+
+
+AuditQueryDep = Annotated[AuditQuery, Depends()]
+
+
+@router.get("/ui/audit", response_class=HTMLResponse)
+async def audit_page(caller: CallerDep, gov: GovDep, q: AuditQueryDep, page: int = 1) -> HTMLResponse:
+    decision = can_view_audit(caller.actor)
+    if not decision:
+        return refused(caller, decision, "audit")
+    page = max(page, 1)
+    entries, total = gov.audit.page(q.filter(), offset=(page - 1) * AUDIT_PAGE, limit=AUDIT_PAGE)
+    values = q.values()
+    errors = {k: caller._("Use a date like 2025-01-31.") for k in q.bad_dates()}
+    response = render(
+        caller, "audit.html", "audit", status=422 if errors else 200, entries=entries, total=total,
+        page=page, pages=max(1, -(-total // AUDIT_PAGE)), values=values, errors=errors,
+        chain=verify_chain(gov.audit.entries()),
+        query=lambda **more: urlencode({k: v for k, v in {**values, **more}.items() if v}),
+    )  # fmt: skip
+    return pushed(response, caller, "/audit", {**values, "page": str(page) if page > 1 else ""})
+
+
+@router.get("/api/audit.csv", response_model=None)
+async def audit_csv(caller: CallerDep, gov: GovDep, q: AuditQueryDep) -> Response:
+    decision = can_view_audit(caller.actor)
+    if not decision:
+        return PlainTextResponse(caller._(decision.reason), status_code=403)
+    csv_text = gov.audit.csv(q.filter())
+    return StreamingResponse(
+        csv_text, media_type="text/csv; charset=utf-8", headers=attachment("governance-audit.csv")
+    )

@@ -1,0 +1,255 @@
+"""The access matrix (board and operations): rights per group and folder, drift, repair, adopt, explain."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form
+from fastapi.responses import HTMLResponse
+
+from lib.core.compile import group_refs
+from lib.core.drift import Drift, adopt_changes, drift
+from lib.core.errors import GovernanceError
+from lib.core.explain import explain
+from lib.core.model import Organisation, OrgGroup
+from lib.core.plan import Plan
+from lib.core.policy import (
+    can_edit_org,
+    can_repair_drift,
+    can_view_matrix,
+)
+from lib.core.state import NextcloudState
+from lib.nextcloud.errors import NextcloudError
+from lib.services.governance import Governance
+from lib.store.org_repo import StaleOrganisation
+
+from ..deps import Caller, CallerDep, GovDep, WriterDep
+from ..render import render
+from .oversight import MEMBER_DRIFT, error, pushed, refused, right_text, unread
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+
+# ---- access matrix ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    mount: str
+    name: str
+    paths: tuple[str, ...]  # sub-paths with ACL rules, folded under the folder
+
+
+@dataclass(frozen=True)
+class Row:
+    gid: str
+    label: str
+    cells: tuple[tuple[str, int | None, tuple[tuple[str, int | None], ...]], ...]  # mount, bits, paths
+
+
+def matrix(org: Organisation, desired: NextcloudState, caller: Caller) -> tuple[list[Column], list[Row]]:
+    """Rows are Nextcloud groups, columns the working groups' folders; cells the desired rights."""
+    names = {wg.folder: wg.name for wg in org.working_groups}
+    columns = [Column(m, names.get(m, m), tuple(sorted(f.rules))) for m, f in desired.folders.items()]
+    refs = group_refs(org.naming, (wg.slug for wg in org.working_groups))
+    order = {ref: i for i, ref in enumerate([*(g.value for g in OrgGroup), "app"])}
+    rows = []
+    for gid in sorted(desired.groups, key=lambda g: (order.get(refs.get(g, ""), 99), refs.get(g, g))):
+        ref = refs.get(gid, "")
+        label = caller._("the app's account") if ref == "app" else caller._(ref) if ref in order else None
+        label = label or desired.display_names.get(gid, gid)
+        cells = tuple(_cell_of(desired, col, gid) for col in columns)
+        rows.append(Row(gid, label, cells))
+    return columns, rows
+
+
+def _cell_of(
+    desired: NextcloudState, col: Column, gid: str
+) -> tuple[str, int | None, tuple[tuple[str, int | None], ...]]:
+    folder = desired.folders[col.mount]
+    paths = []
+    for path in col.paths:
+        rule = next(
+            (r for r in folder.rules[path] if r.mapping_type == "group" and r.mapping_id == gid), None
+        )
+        paths.append((path, rule.permissions if rule else None))
+    return col.mount, folder.groups.get(gid), tuple(paths)
+
+
+def drift_text(caller: Caller, d: Drift) -> str:
+    """One drift as a sentence in the caller's language (Drift.__str__ is for logs)."""
+    s = d.subject
+    texts: dict[str, Callable[[], str]] = {
+        "missing_group": lambda: caller._("Group %(gid)s does not exist in Nextcloud.", gid=s[0]),
+        "extra_group": lambda: caller._(
+            "Group %(gid)s follows the naming scheme but is not in the organisation.", gid=s[0]
+        ),
+        "missing_member": lambda: caller._("%(uid)s should be in %(gid)s but is not.", uid=s[1], gid=s[0]),
+        "extra_member": lambda: caller._(
+            "%(uid)s is in %(gid)s in Nextcloud, not in the organisation.", uid=s[1], gid=s[0]
+        ),
+        "missing_folder": lambda: caller._("Folder %(mount)s does not exist in Nextcloud.", mount=s[0]),
+        "unmanaged_folder": lambda: caller._(
+            "Folder %(mount)s is not described by the organisation.", mount=s[0]
+        ),
+        "permission_changed": lambda: caller._(
+            "%(gid)s has %(actual)s on %(mount)s instead of %(expected)s.",
+            gid=s[1],
+            mount=s[0],
+            actual=right_text(caller, d.actual if isinstance(d.actual, int) else None),
+            expected=right_text(caller, d.expected if isinstance(d.expected, int) else None),
+        ),
+        "acl_flag_changed": lambda: caller._(
+            "The advanced permissions setting of %(mount)s was changed.", mount=s[0]
+        ),
+        "manager_changed": lambda: caller._(
+            "Who manages the permissions of %(mount)s was changed (%(who)s).", mount=s[0], who=s[-1]
+        ),
+        "acl_rules_changed": lambda: caller._(
+            "The permissions on %(mount)s/%(path)s were changed.", mount=s[0], path=s[1]
+        ),
+    }
+    return texts[d.kind]() if d.kind in texts else str(d)
+
+
+def drift_key(d: Drift) -> str:
+    return "|".join((d.kind, *d.subject))
+
+
+def _marks(drifts: tuple[Drift, ...]) -> dict[str, set[Any]]:
+    """Where each drift shows on the matrix: a row, a cell, or a whole column."""
+    rows = {d.subject[0] for d in drifts if d.kind in (*MEMBER_DRIFT, "missing_group", "extra_group")}
+    cells = {(d.subject[1], d.subject[0]) for d in drifts if d.kind == "permission_changed"}
+    cols = {
+        d.subject[0]
+        for d in drifts
+        if d.kind not in (*MEMBER_DRIFT, "missing_group", "extra_group", "permission_changed")
+    }
+    return {"rows": rows, "cells": cells, "cols": cols}
+
+
+async def render_matrix(caller: Caller, gov: Governance, status: int = 200, **ctx: Any) -> HTMLResponse:
+    org = gov.org()
+    desired = gov.sync.desired(org)
+    columns, rows = matrix(org, desired, caller)
+    drifts: tuple[Drift, ...] = ()
+    plan: Plan | None = None
+    try:
+        snap = await gov.sync.snapshot(org)
+        drifts, plan = drift(snap.desired, snap.actual, snap.managed), snap.plan
+    except NextcloudError as exc:
+        log.warning("matrix: reading Nextcloud failed: %s", exc)
+        ctx.setdefault("flash", caller._("Nextcloud could not be read: %(error)s", error=str(exc)))
+        ctx.setdefault("flash_kind", "error")
+    people = sorted({m.user for m in org.memberships})
+    return render(
+        caller, "matrix.html", "matrix", status=status, columns=columns, rows=rows, drifts=drifts,
+        plan=plan, marks=_marks(drifts), drift_text=lambda d: drift_text(caller, d), drift_key=drift_key,
+        right_text=lambda b: right_text(caller, b), can_repair=bool(can_repair_drift(caller.actor)),
+        member_drift=MEMBER_DRIFT, people=people, folders=list(desired.folders), **ctx,
+    )  # fmt: skip
+
+
+@router.get("/ui/matrix", response_class=HTMLResponse)
+async def matrix_page(caller: CallerDep, gov: GovDep) -> HTMLResponse:
+    decision = can_view_matrix(caller.actor)
+    return await render_matrix(caller, gov) if decision else refused(caller, decision, "matrix")
+
+
+@router.post("/ui/matrix/repair", response_class=HTMLResponse)
+async def repair(caller: WriterDep, gov: GovDep, checksum: Annotated[str, Form()] = "") -> HTMLResponse:
+    decision = can_repair_drift(caller.actor)
+    if not decision:
+        return refused(caller, decision, "matrix")
+    try:
+        done, result = await gov.sync.apply(caller.uid, expected_checksum=checksum or None)
+    except (GovernanceError, NextcloudError) as exc:
+        status = 409 if isinstance(exc, GovernanceError) else 502
+        return await render_matrix(caller, gov, status, flash=caller._(str(exc)), flash_kind="error")
+    if not result.ok:
+        message = caller._("Repair stopped: %(error)s", error=result.error or result.failed or "")
+        return await render_matrix(caller, gov, 502, flash=message, flash_kind="error")
+    return await render_matrix(caller, gov, flash=caller._("%(n)s changes applied.", n=len(result.applied)))
+
+
+@router.post("/ui/matrix/adopt", response_class=HTMLResponse)
+async def adopt_drift(
+    caller: WriterDep, gov: GovDep, index: Annotated[int, Form()], key: Annotated[str, Form()] = ""
+) -> HTMLResponse:
+    """Accept one hand-made membership change into the organisation (Nextcloud is left as it is)."""
+    decision = can_edit_org(caller.actor)
+    if not decision:
+        return refused(caller, decision, "matrix")
+    version = gov.orgs.version()
+    org = gov.org()
+    try:
+        drifts = await gov.sync.drift()
+    except NextcloudError as exc:
+        return await render_matrix(caller, gov, 502, **unread(caller, exc))
+    chosen = drifts[index] if 0 <= index < len(drifts) else None
+    if chosen is None or drift_key(chosen) != key or chosen.kind not in MEMBER_DRIFT:
+        return await render_matrix(
+            caller,
+            gov,
+            409,
+            **error(
+                caller._(
+                    "Nextcloud changed since the page was shown; nothing was adopted. "
+                    "Review the differences again."
+                )
+            ),
+        )
+    adopted = adopt_changes(org, (chosen,))
+    if adopted == org:
+        return await render_matrix(
+            caller,
+            gov,
+            422,
+            **error(caller._("The organisation cannot describe this difference; repair it instead.")),
+        )
+    try:
+        gov.orgs.save(adopted, expected_version=version)
+    except StaleOrganisation:
+        return await render_matrix(
+            caller,
+            gov,
+            409,
+            **error(caller._("Someone changed the organisation meanwhile; nothing was saved.")),
+        )
+    gov.audit.append(
+        caller.uid,
+        "drift.adopted",
+        f"group:{chosen.subject[0]}",
+        {"kind": chosen.kind, "subject": list(chosen.subject)},
+    )
+    return await render_matrix(
+        caller,
+        gov,
+        flash=caller._(
+            "The organisation now says what Nextcloud has: %(what)s", what=drift_text(caller, chosen)
+        ),
+    )
+
+
+@router.get("/ui/explain", response_class=HTMLResponse)
+async def explain_page(
+    caller: CallerDep, gov: GovDep, user: str = "", folder: str = "", path: str = ""
+) -> HTMLResponse:
+    """Who can do what on a path, and why: groupfolders' arithmetic on the desired state."""
+    decision = can_view_matrix(caller.actor)
+    if not decision:
+        return refused(caller, decision, "matrix")
+    org = gov.org()
+    desired = gov.sync.desired(org)
+    user, folder, path = user.strip(), folder.strip(), path.strip().strip("/")
+    answer = explain(org, desired, user, folder, path) if user and folder in desired.folders else None
+    response = render(
+        caller, "explain.html", "matrix", answer=answer, user=user, folder=folder, path=path,
+        unknown_folder=bool(folder) and folder not in desired.folders, folders=list(desired.folders),
+        people=sorted({m.user for m in org.memberships}), right_text=lambda b: right_text(caller, b),
+    )  # fmt: skip
+    return pushed(response, caller, "/explain", {"user": user, "folder": folder, "path": path})

@@ -1,0 +1,340 @@
+"""Organisation editing (operations): working groups with a plan preview, YAML import/export, adoption."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import replace
+from typing import Annotated, Any
+
+import yaml
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+
+from lib.core import orgfile
+from lib.core.adopt import propose_org
+from lib.core.errors import GovernanceError, InvalidOrganisation
+from lib.core.model import Organisation, WorkingGroup
+from lib.core.policy import (
+    can_edit_org,
+)
+from lib.nextcloud.errors import NextcloudError
+from lib.services.governance import Governance
+from lib.store.org_repo import StaleOrganisation
+
+from ..deps import Caller, CallerDep, GovDep, WriterDep
+from ..render import render
+from .oversight import attachment, error, refused, right_text, unread
+
+router = APIRouter()
+
+
+# ---- organisation ----------------------------------------------------------------------------------
+
+_WG_FIELDS = ("slug", "name", "purpose", "mount_point", "archived")
+
+
+class FieldError(Exception):
+    """A form value the organisation cannot take: ``field`` names the input, ``message`` is translated."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def render_org(caller: Caller, gov: Governance, status: int = 200, **ctx: Any) -> HTMLResponse:
+    ctx.setdefault("form_errors", {})
+    ctx.setdefault("values", {})
+    return render(caller, "organisation.html", "org", status=status, groups=gov.org().working_groups, **ctx)
+
+
+def validated(org: Organisation, caller: Caller, fields: tuple[str, ...]) -> Organisation:
+    """``org`` checked as a hand-edited file would be (lib/core/orgfile), errors put on a form field."""
+    try:
+        return orgfile.org_from_data(orgfile.org_to_data(org))
+    except InvalidOrganisation as exc:
+        field = exc.field.rsplit(".", 1)[-1]
+        raise FieldError(field if field in fields else "name", caller._(exc.message)) from exc
+
+
+def edited_org(org: Organisation, caller: Caller, mode: str, form: dict[str, Any]) -> Organisation:
+    """The organisation with one working group created or updated from the form."""
+    slug, name = form["slug"].strip(), form["name"].strip()
+    if not name:
+        raise FieldError("name", caller._("Give the working group a name."))
+    if mode == "create":
+        if not orgfile.SLUG.fullmatch(slug):
+            message = "Use 1 to 41 lowercase letters, digits or dashes, starting with a letter or a digit."
+            raise FieldError("slug", caller._(message))
+        if org.group(slug) is not None:
+            raise FieldError("slug", caller._("A working group with this identifier already exists."))
+        group = WorkingGroup(slug, name, form["purpose"].strip())
+        fields: tuple[str, ...] = ("slug", "name")
+    else:
+        current = org.group(slug)
+        if current is None:
+            raise FieldError("slug", caller._("This working group does not exist."))
+        mount, archived = form["mount_point"].strip(), bool(form["archived"])
+        group = replace(
+            current, name=name, purpose=form["purpose"].strip(), mount_point=mount, archived=archived
+        )
+        fields = _WG_FIELDS
+    if any(wg.folder == group.folder and wg.slug != slug for wg in org.working_groups):
+        field = "mount_point" if mode == "update" else "name"
+        raise FieldError(field, caller._("Another working group already uses this folder."))
+    groups = tuple(group if wg.slug == slug else wg for wg in org.working_groups)
+    return validated(
+        replace(org, working_groups=groups if mode == "update" else (*groups, group)), caller, fields
+    )
+
+
+async def confirm_or_apply(
+    caller: Caller,
+    gov: Governance,
+    new_org: Organisation,
+    *,
+    checksum: str,
+    version: int,
+    subject: str,
+    confirm: dict[str, Any],
+    detail: dict[str, Any],
+) -> HTMLResponse:
+    """Without a checksum: show the plan. With the one shown: save, apply, audit."""
+    try:
+        plan = await gov.sync.preview(new_org)
+    except NextcloudError as exc:
+        return render_org(caller, gov, 502, **unread(caller, exc))
+    if not checksum or plan.checksum != checksum:
+        status, note = (
+            (200, None)
+            if not checksum
+            else (
+                409,
+                caller._("The changes to apply are no longer those you were shown. Review them again."),
+            )
+        )
+        return render(
+            caller, "plan_confirm.html", "org", status=status, plan=plan, version=version, flash=note,
+            flash_kind="error", **confirm,
+        )  # fmt: skip
+    try:
+        new_version = gov.orgs.save(new_org, expected_version=version)
+    except StaleOrganisation:
+        return render_org(
+            caller,
+            gov,
+            409,
+            **error(caller._("Someone changed the organisation meanwhile; nothing was saved. Start again.")),
+        )
+    gov.audit.append(
+        caller.uid, "organisation.changed", subject, {**detail, "checksum": checksum, "version": new_version}
+    )
+    return await _apply_saved(caller, gov, new_org, checksum)
+
+
+async def _apply_saved(caller: Caller, gov: Governance, new_org: Organisation, checksum: str) -> HTMLResponse:
+    try:
+        _plan, result = await gov.sync.apply(caller.uid, org=new_org, expected_checksum=checksum)
+    except (GovernanceError, NextcloudError) as exc:
+        message = caller._(
+            "Saved, but Nextcloud was not changed: %(error)s Repair it from the access matrix.",
+            error=caller._(str(exc)),
+        )
+        return render_org(caller, gov, 502, flash=message, flash_kind="error")
+    if not result.ok:
+        message = caller._(
+            "Saved, but applying stopped: %(error)s Repair it from the access matrix.",
+            error=result.error or "",
+        )
+        return render_org(caller, gov, 502, flash=message, flash_kind="error")
+    return render_org(caller, gov, flash=caller._("Saved; %(n)s changes applied.", n=len(result.applied)))
+
+
+@router.get("/ui/organisation", response_class=HTMLResponse)
+async def organisation_page(caller: CallerDep, gov: GovDep) -> HTMLResponse:
+    decision = can_edit_org(caller.actor)
+    return render_org(caller, gov) if decision else refused(caller, decision, "org")
+
+
+@router.post("/ui/organisation/groups", response_class=HTMLResponse)
+async def save_group(
+    caller: WriterDep,
+    gov: GovDep,
+    mode: Annotated[str, Form()],
+    slug: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    purpose: Annotated[str, Form()] = "",
+    mount_point: Annotated[str, Form()] = "",
+    archived: Annotated[str, Form()] = "",
+    checksum: Annotated[str, Form()] = "",
+    version: Annotated[int, Form()] = -1,
+) -> HTMLResponse:
+    decision = can_edit_org(caller.actor)
+    if not decision:
+        return refused(caller, decision, "org")
+    mode = "create" if mode == "create" else "update"
+    form = {"slug": slug, "name": name, "purpose": purpose, "mount_point": mount_point, "archived": archived}
+    current = gov.orgs.version()
+    try:
+        new_org = edited_org(gov.org(), caller, mode, form)
+    except FieldError as exc:
+        form_id = "create" if mode == "create" else f"wg-{slug}"
+        return render_org(
+            caller, gov, 422, form_errors={form_id: {exc.field: exc.message}}, values={form_id: form}
+        )
+    confirm = {
+        "action": "/ui/organisation/groups",
+        "fields": {"mode": mode, **form},
+        "title": caller._("Create the working group %(name)s", name=name)
+        if mode == "create"
+        else caller._("Change the working group %(name)s", name=name),
+    }
+    return await confirm_or_apply(
+        caller, gov, new_org, checksum=checksum, version=version if checksum else current,
+        subject=f"group:{slug}", confirm=confirm, detail={"mode": mode, **form},
+    )  # fmt: skip
+
+
+@router.get("/api/organisation.yaml", response_model=None)
+async def export_yaml(caller: CallerDep, gov: GovDep) -> Response:
+    decision = can_edit_org(caller.actor)
+    if not decision:
+        return PlainTextResponse(caller._(decision.reason), status_code=403)
+    text = yaml.safe_dump(orgfile.org_to_data(gov.org()), allow_unicode=True, sort_keys=False)
+    return Response(
+        text, media_type="application/yaml; charset=utf-8", headers=attachment("organisation.yaml")
+    )
+
+
+def org_from_yaml(caller: Caller, text: str) -> Organisation:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else "?"
+        raise FieldError("yaml_text", caller._("This is not valid YAML (line %(line)s).", line=line)) from exc
+    try:
+        return orgfile.org_from_data(data)
+    except InvalidOrganisation as exc:
+        raise FieldError("yaml_text", f"{exc.field}: {caller._(exc.message)}") from exc
+
+
+@router.post("/ui/organisation/import", response_class=HTMLResponse)
+async def import_yaml(
+    caller: WriterDep,
+    gov: GovDep,
+    yaml_text: Annotated[str, Form()] = "",
+    file: Annotated[UploadFile | None, File()] = None,
+    checksum: Annotated[str, Form()] = "",
+    version: Annotated[int, Form()] = -1,
+) -> HTMLResponse:
+    decision = can_edit_org(caller.actor)
+    if not decision:
+        return refused(caller, decision, "org")
+    current = gov.orgs.version()
+    try:
+        if file is not None and file.filename:
+            try:
+                yaml_text = (await file.read()).decode("utf-8")
+            except UnicodeDecodeError:
+                raise FieldError("yaml_text", caller._("The file must be UTF-8 text.")) from None
+        if not yaml_text.strip():
+            raise FieldError("yaml_text", caller._("Paste the organisation file or choose it."))
+        new_org = org_from_yaml(caller, yaml_text)
+    except FieldError as exc:
+        return render_org(
+            caller,
+            gov,
+            422,
+            form_errors={"import": {exc.field: exc.message}},
+            values={"import": {"yaml_text": yaml_text}},
+        )
+    confirm = {
+        "action": "/ui/organisation/import",
+        "fields": {},
+        "yaml_text": yaml_text,
+        "title": caller._("Import the organisation file"),
+    }
+    return await confirm_or_apply(
+        caller, gov, new_org, checksum=checksum, version=version if checksum else current,
+        subject="organisation", confirm=confirm, detail={"source": "import"},
+    )  # fmt: skip
+
+
+# ---- adoption of an existing Nextcloud ------------------------------------------------------------
+
+
+async def _all_mount_points(gov: Governance) -> list[str]:
+    """Every team folder's mount point (one GET /apps/groupfolders/folders)."""
+    return sorted(await gov.gateway.mount_points())
+
+
+async def _proposal(gov: Governance) -> tuple[Organisation, tuple[str, ...], str]:
+    """What Nextcloud holds, as an organisation (every group but 'admin', every folder), and its checksum."""
+    mounts = await _all_mount_points(gov)
+    actual = await gov.gateway.read_state(lambda gid: gid != "admin", mounts)
+    current = gov.org()
+    adoption = propose_org(actual, current.naming, current.name or "Organisation")
+    text = yaml.safe_dump(orgfile.org_to_data(adoption.organisation), sort_keys=True, allow_unicode=True)
+    return adoption.organisation, adoption.notes, hashlib.sha256(text.encode()).hexdigest()
+
+
+async def render_adopt(caller: Caller, gov: Governance, status: int = 200, **ctx: Any) -> HTMLResponse:
+    try:
+        org, notes, checksum = await _proposal(gov)
+    except NextcloudError as exc:
+        return render_org(caller, gov, 502, **unread(caller, exc))
+    counts = Counter(m.group for m in org.memberships)
+    return render(
+        caller, "adopt.html", "org", status=status, proposal=org, notes=notes, checksum=checksum,
+        version=gov.orgs.version(), counts=counts, right_text=lambda b: right_text(caller, b), **ctx,
+    )  # fmt: skip
+
+
+@router.get("/ui/organisation/adopt", response_class=HTMLResponse)
+async def adopt_preview(caller: CallerDep, gov: GovDep) -> HTMLResponse:
+    decision = can_edit_org(caller.actor)
+    return await render_adopt(caller, gov) if decision else refused(caller, decision, "org")
+
+
+@router.post("/ui/organisation/adopt", response_class=HTMLResponse)
+async def adopt_save(
+    caller: WriterDep, gov: GovDep, checksum: Annotated[str, Form()], version: Annotated[int, Form()]
+) -> HTMLResponse:
+    """Save the proposal shown, as it was shown; Nextcloud itself is not changed."""
+    decision = can_edit_org(caller.actor)
+    if not decision:
+        return refused(caller, decision, "org")
+    try:
+        org, notes, current = await _proposal(gov)
+    except NextcloudError as exc:
+        return render_org(caller, gov, 502, **unread(caller, exc))
+    if current != checksum:
+        return await render_adopt(
+            caller,
+            gov,
+            409,
+            **error(caller._("Nextcloud changed since the proposal was shown; review it again.")),
+        )
+    try:
+        new_version = gov.orgs.save(org, expected_version=version)
+    except StaleOrganisation:
+        return await render_adopt(
+            caller,
+            gov,
+            409,
+            **error(caller._("Someone changed the organisation meanwhile; nothing was saved.")),
+        )
+    detail = {
+        "checksum": checksum,
+        "version": new_version,
+        "groups": len(org.working_groups),
+        "notes": len(notes),
+    }
+    gov.audit.append(caller.uid, "organisation.adopted", "organisation", detail)
+    return render_org(
+        caller,
+        gov,
+        flash=caller._("The organisation now describes this Nextcloud. Nothing was changed in Nextcloud."),
+    )
