@@ -53,7 +53,8 @@ STYLE = "#governance { color: #333; }\n"
 
 def test_the_recorded_fixtures_are_present() -> None:
     """Without them the contract is not checked at all: fail rather than pass quietly."""
-    assert FIXTURES.is_dir(), f"{FIXTURES} is missing: put shared/ beside the repository or set GOVERNANCE_FIXTURES"
+    hint = "put shared/ beside the repository or set GOVERNANCE_FIXTURES"
+    assert FIXTURES.is_dir(), f"{FIXTURES} is missing: {hint}"
 
 
 def load(name: str) -> dict[str, Any]:
