@@ -32,7 +32,8 @@ ROLE_LABELS = {
 async def groups(caller: CallerDep, gov: GovDep) -> HTMLResponse:
     summaries = gov.working_groups()
     names = await gov.display_names({u for s in summaries for u in s.facilitators})
-    return render(caller, "groups.html", "groups", groups=summaries, names=names)
+    can_create = bool(can_request(caller.actor, RequestKind.CREATE_GROUP, ""))
+    return render(caller, "groups.html", "groups", groups=summaries, names=names, can_create=can_create)
 
 
 def folder_rights(caller: Caller, wg: WorkingGroup) -> list[tuple[str, str, str]]:

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from lib.core.errors import GovernanceError, InvalidRequest, InvalidToken
 from lib.core.model import Role
-from lib.core.policy import can_accept_join, can_cancel, can_decide, can_object
+from lib.core.policy import can_accept_join, can_cancel, can_decide, can_object, can_view_request
 from lib.core.request_kinds import UNDECIDED_STATES, RequestLine, RequestState
 from lib.i18n import error_text
 from lib.services.requests import RequestService
@@ -64,13 +64,7 @@ async def _detail(
         "object": bool(can_object(a, req, now)),
         "accept": bool(can_accept_join(a, req)),
     }
-    if not (
-        a.reads_all
-        or req.requester == a.uid
-        or a.uid in req.people
-        or req.group in a.facilitates
-        or rights["object"]
-    ):
+    if not can_view_request(a, req):
         return render(
             caller, "message.html", "mine", status=403, message=caller._("You may not see this request.")
         )
@@ -134,6 +128,8 @@ async def submit(
 ) -> HTMLResponse:
     try:
         end, r = _until(until), _role(role)
+        if r is None and kind == "add_member":
+            r = Role.CONTRIBUTOR  # the group's members
         lines = [RequestLine(user=u.strip(), role=r, until=end) for u in users.split(",") if u.strip()]
         lines += [RequestLine(email=e.strip(), role=r, until=end) for e in emails.split(",") if e.strip()]
         req = await svc.submit(
@@ -148,10 +144,20 @@ async def submit(
             "until": until,
             "justification": justification,
         }
-        errors = {exc.field: error_text(caller.lang, exc)}
+        message = error_text(caller.lang, exc)
+        errors = {exc.field.split("[")[0]: message}
         if svc.gov.org().group(group) is None:
             return render(caller, "message.html", "groups", status=422, message=error_text(caller.lang, exc))
-        return await render_group(caller, svc.gov, group, status=422, errors=errors, values=values)
+        return await render_group(
+            caller,
+            svc.gov,
+            group,
+            status=422,
+            errors=errors,
+            values=values,
+            flash=message,
+            flash_kind="error",
+        )
     assert req.id is not None
     return await _detail(caller, svc, req.id, flash=caller._("Request sent to the operations team."))
 

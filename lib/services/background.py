@@ -27,11 +27,13 @@ def start(gov: Governance) -> list[asyncio.Task[None]]:
 async def _expiry(gov: Governance) -> None:
     from .apply import resume_unfinished
     from .expiry import run_expiry
+    from .invitations import complete_invitations
 
     if gov.journal.unfinished_runs():
         await gov.sync.snapshot()  # tells the gateway which groups the app owns before it resumes a run
         await resume_unfinished(gov.gateway, gov.journal, gov.audit)
     await run_expiry(gov, gov.today())
+    await complete_invitations(gov)
 
 
 async def _every(gov: Governance, name: str, interval: float, job) -> None:  # type: ignore[no-untyped-def]

@@ -127,15 +127,15 @@ class RequestService:
             from .sync import StalePlan
 
             raise StalePlan(checksum, current.checksum)
-        approved = self._save(machine.approve(req, actor.uid, self.now(), checksum), req)
+        approved = self.save(machine.approve(req, actor.uid, self.now(), checksum), req)
         self._audit(actor.uid, "request.approved", approved, {"plan": current.counts(), "checksum": checksum})
         await self._retract(approved)
         if approved.state is RequestState.AWAITING_ACCOUNT:
             return approved
-        return await self._apply(approved, actor.uid)
+        return await self.apply_approved(approved, actor.uid)
 
-    async def _apply(self, req: AccessRequest, actor: str) -> AccessRequest:
-        applying = self._save(machine.start_applying(req, actor, self.now()), req)
+    async def apply_approved(self, req: AccessRequest, actor: str) -> AccessRequest:
+        applying = self.save(machine.start_applying(req, actor, self.now()), req)
         org = self._save_org(applying)
         try:
             _plan, result = await self.sync.apply(actor, org=org, request_id=applying.id)
@@ -144,11 +144,11 @@ class RequestService:
             log.warning("applying request %s failed: %s", applying.id, exc)
             ok, error = False, str(exc)
         if ok:
-            final = self._save(machine.mark_applied(applying, actor, self.now()), applying)
+            final = self.save(machine.mark_applied(applying, actor, self.now()), applying)
             self._audit(actor, "request.applied", final)
             await self._notify_outcome(final)
         else:
-            final = self._save(machine.mark_failed(applying, actor, self.now(), error), applying)
+            final = self.save(machine.mark_failed(applying, actor, self.now(), error), applying)
             self._audit(actor, "request.failed", final, {"error": error})
             await self._notify_failure(final)
         return final
@@ -173,7 +173,7 @@ class RequestService:
             else can_decide(actor, req)
         )
         require(decide)
-        rejected = self._save(machine.reject(req, actor.uid, self.now(), reason), req)
+        rejected = self.save(machine.reject(req, actor.uid, self.now(), reason), req)
         self._audit(actor.uid, "request.rejected", rejected, {"reason": rejected.reason})
         await self._retract(rejected)
         await self._notify_outcome(rejected)
@@ -182,7 +182,7 @@ class RequestService:
     async def cancel(self, actor: Actor, rid: int) -> AccessRequest:
         req = self.get(rid)
         require(can_cancel(actor, req))
-        cancelled = self._save(machine.cancel(req, actor.uid, self.now()), req)
+        cancelled = self.save(machine.cancel(req, actor.uid, self.now()), req)
         self._audit(actor.uid, "request.cancelled", cancelled)
         await self._retract(cancelled)
         return cancelled
@@ -190,7 +190,7 @@ class RequestService:
     async def accept_join(self, actor: Actor, rid: int) -> AccessRequest:
         req = self.get(rid)
         require(can_accept_join(actor, req))
-        accepted = self._save(machine.facilitator_accept(req, actor.uid, self.now()), req)
+        accepted = self.save(machine.facilitator_accept(req, actor.uid, self.now()), req)
         self._audit(actor.uid, "request.accepted_by_facilitator", accepted)
         await self.notify_operators(accepted)
         return accepted
@@ -198,7 +198,7 @@ class RequestService:
     async def object_to(self, actor: Actor, rid: int, reason: str) -> AccessRequest:
         req = self.get(rid)
         require(can_object(actor, req, self.now()))
-        objected = self._save(machine.object_to(req, actor.uid, self.now(), reason), req)
+        objected = self.save(machine.object_to(req, actor.uid, self.now(), reason), req)
         self._audit(actor.uid, "request.objection", objected, {"reason": reason})
         await self.notify_operators(objected)
         return objected
@@ -206,9 +206,9 @@ class RequestService:
     async def retry(self, actor: Actor, rid: int) -> AccessRequest:
         req = self.get(rid)
         require(can_decide(actor, req))
-        return await self._apply(self._save(machine.retry(req, actor.uid, self.now()), req), actor.uid)
+        return await self.apply_approved(self.save(machine.retry(req, actor.uid, self.now()), req), actor.uid)
 
-    def _save(self, new: AccessRequest, old: AccessRequest) -> AccessRequest:
+    def save(self, new: AccessRequest, old: AccessRequest) -> AccessRequest:
         try:
             return self.repo.save(new, old.version)
         except ConcurrentUpdate:

@@ -50,7 +50,6 @@ SCRIPT = "console.log('governance ExApp script loaded');\nwindow.governanceLoade
 STYLE = "#governance { color: #333; }\n"
 
 
-
 def test_the_recorded_fixtures_are_present() -> None:
     """Without them the contract is not checked at all: fail rather than pass quietly."""
     hint = "put shared/ beside the repository or set GOVERNANCE_FIXTURES"
