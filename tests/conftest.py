@@ -18,6 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from ex_app.demo import demo_org
 from ex_app.deps import csrf_token
 from ex_app.main import create_app
 from lib.core.model import Organisation
@@ -141,3 +142,15 @@ def running(standin: StandIn, sqlite_url: str, tmp_path: Path) -> Iterator[Runni
 @pytest.fixture
 def today() -> date:
     return date.today()
+
+
+@pytest.fixture
+def demo(running: RunningApp) -> RunningApp:
+    """The demo organisation applied to the stand-in, the app registered (so it may notify)."""
+    running.seed(demo_org(date.today()))
+    for uid in ("ines", "hugo", "lucas", "yann", "paul"):
+        running.standin.add_user(uid, uid.title())
+    _plan, result = running.run(running.gov.sync.apply("system"))
+    assert result.ok, result.error
+    running.run(running.standin.register_exapp())
+    return running

@@ -5,25 +5,11 @@ from __future__ import annotations
 import re
 import threading
 from contextlib import closing
-from datetime import date
 
 import httpx
-import pytest
 
-from ex_app.demo import demo_org
 from lib.core.request_kinds import RequestState
 from tests.conftest import RunningApp
-
-
-@pytest.fixture
-def demo(running: RunningApp) -> RunningApp:
-    running.seed(demo_org(date.today()))
-    for uid in ("ines", "hugo", "lucas", "yann", "paul"):
-        running.standin.add_user(uid, uid.title())
-    _plan, result = running.run(running.gov.sync.apply("system"))
-    assert result.ok, result.error
-    running.run(running.standin.register_exapp())
-    return running
 
 
 def _ask_to_add(app: RunningApp, who: str = "nora", requester: str = "alice") -> int:

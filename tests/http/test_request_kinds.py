@@ -3,24 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
-import pytest
-
-from ex_app.demo import demo_org
 from lib.core.request_kinds import RequestState
 from tests.conftest import RunningApp
-
-
-@pytest.fixture
-def demo(running: RunningApp) -> RunningApp:
-    running.seed(demo_org(date.today()))
-    for uid in ("ines", "hugo", "lucas", "yann", "paul"):
-        running.standin.add_user(uid, uid.title())
-    _plan, result = running.run(running.gov.sync.apply("system"))
-    assert result.ok, result.error
-    running.run(running.standin.register_exapp())
-    return running
 
 
 def _ask(app: RunningApp, requester: str, **form: str) -> int:
