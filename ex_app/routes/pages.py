@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from lib.core.model import ROLE_RIGHT, OrgGroup, Right, Role, WorkingGroup
 from lib.core.policy import can_request
-from lib.core.request_kinds import RequestKind
+from lib.core.request_kinds import RequestKind, RequestState
 from lib.services.governance import Governance
 
 from ..deps import Caller, CallerDep, GovDep
@@ -61,11 +61,19 @@ async def render_group(
     names = await gov.display_names({m.user for m in members})
     a = caller.actor
     ctx.setdefault("values", {})
+    svc = gov.requests
+    now = svc.now()
+    open_to_objection = [
+        r
+        for r in svc.repo.for_group(slug, {RequestState.PENDING})
+        if r.objection_open(now) and slug in a.member_of
+    ]
     return render(
         caller, "group.html", "groups", status=status, wg=wg, members=members, names=names,
         can_request=bool(can_request(a, RequestKind.ADD_MEMBER, slug)),
         can_join=bool(can_request(a, RequestKind.JOIN, slug)),
-        roles=[r.value for r in Role], folder_rights=folder_rights(caller, wg), **ctx,
+        roles=[r.value for r in Role], folder_rights=folder_rights(caller, wg),
+        objectable=open_to_objection, **ctx,
     )  # fmt: skip
 
 

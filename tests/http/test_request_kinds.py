@@ -47,6 +47,8 @@ def test_removing_a_member_takes_their_access_away(demo: RunningApp) -> None:
 
 def test_a_member_objects_during_the_window_and_operations_review(demo: RunningApp) -> None:
     rid = _ask(demo, "alice", kind="remove_member", group="communication", users="dave")
+    with demo.client("emma") as c:  # members find it on their group's page
+        assert f"/requests/{rid}" in c.get("/ui/groups/communication").text
     with demo.client("emma") as c:
         r = c.post(f"/ui/requests/{rid}/object", data={"reason": "Dave still runs the newsletter"})
     assert r.status_code == 200
