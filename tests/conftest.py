@@ -140,11 +140,6 @@ def running(standin: StandIn, sqlite_url: str, tmp_path: Path) -> Iterator[Runni
 
 
 @pytest.fixture
-def today() -> date:
-    return date.today()
-
-
-@pytest.fixture
 def demo(running: RunningApp) -> RunningApp:
     """The demo organisation applied to the stand-in, the app registered (so it may notify)."""
     running.seed(demo_org(date.today()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from lib.core.model import ROLE_RIGHT, OrgGroup, Right, Role, WorkingGroup
+from lib.core.model import ROLE_RIGHT, Right, Role, WorkingGroup
 from lib.core.policy import can_request
 from lib.core.request_kinds import RequestKind, RequestState
 from lib.services.governance import Governance
@@ -94,6 +94,3 @@ async def people(caller: CallerDep, gov: GovDep, users: str = "", q: str = "") -
     query = (q or users.split(",")[-1]).strip()
     found = await gov.gateway.search_users(query, limit=10) if len(query) >= 1 else []
     return HTMLResponse(_OPTIONS.render(people=found), headers={"Cache-Control": "no-store"})
-
-
-__all__ = ["router", "render_group", "OrgGroup"]

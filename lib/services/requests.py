@@ -22,7 +22,7 @@ from lib.store.org_repo import StaleOrganisation
 from lib.store.requests_repo import ConcurrentUpdate, RequestRepository
 
 from .governance import Governance
-from .sync import SyncService
+from .sync import StalePlan, SyncService
 
 log = logging.getLogger(__name__)
 Decision = Literal["approve", "reject"]
@@ -119,13 +119,14 @@ class RequestService:
 
     # ---- deciding ---------------------------------------------------------------------------------
 
-    async def approve(self, actor: Actor, rid: int, checksum: str) -> AccessRequest:
+    async def approve(
+        self, actor: Actor, rid: int, checksum: str, current: Plan | None = None
+    ) -> AccessRequest:
+        """Approve and apply; ``current`` is the plan just computed by the caller, if any (one read less)."""
         req = self.get(rid)
         require(can_decide(actor, req))
-        current = await self.preview(req)
+        current = current or await self.preview(req)
         if current.checksum != checksum:
-            from .sync import StalePlan
-
             raise StalePlan(checksum, current.checksum)
         approved = self.save(machine.approve(req, actor.uid, self.now(), checksum), req)
         self._audit(actor.uid, "request.approved", approved, {"plan": current.counts(), "checksum": checksum})
@@ -235,7 +236,7 @@ class RequestService:
         if not self.repo.use_nonce(claim.nonce):
             raise InvalidToken("token.used")
         if decision == "approve":
-            return await self.approve(actor, rid, claim.plan_checksum)
+            return await self.approve(actor, rid, claim.plan_checksum, current)
         return req  # reject: the page asks for the reason
 
     # ---- notifications ----------------------------------------------------------------------------
