@@ -2,17 +2,17 @@
 
 The ExApp (create_app, served by tests/servers.ServerThread) talks to a stand-in already holding
 the organisation's Nextcloud state (what a deployed, synced app sees). 20 clients call one page at
-a time for BENCH_SECONDS; they run in a separate process, so the load generator does not share
-the server's interpreter lock. A page whose warm answer takes over SLOW_MS is measured with one
+a time for BENCH_SECONDS through bench/loadgen.py, in a separate process, so the load generator
+does not share the server's interpreter lock. A page whose warm answer takes over SLOW_MS is measured with one
 client, and one whose first (cold) answer takes over ONE_SHOT_MS is reported from that one call:
-20 clients would queue for minutes. The figure's unit says which. The periodic
-expiry task is stopped: it is not what is measured. SQLite always; PostgreSQL when
-GOVERNANCE_TEST_POSTGRES_URL is set.
+20 clients would queue for minutes. The figure's unit says which. The periodic tasks are stopped:
+they are not what is measured. The matrix and /api/plan show the last reading of Nextcloud
+(lib/services/readings.py), taken once before measuring; its time is reported. SQLite always;
+PostgreSQL when GOVERNANCE_TEST_POSTGRES_URL is set.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import random
 import statistics
@@ -27,6 +27,7 @@ import httpx
 from sqlalchemy import insert
 
 from bench.engine import ADMIN, SEED, TODAY, USERS, build_org
+from bench.loadgen import load
 from ex_app.main import create_app
 from lib.core.audit import AuditEntry, next_entry
 from lib.core.compile import compile_org
@@ -90,35 +91,6 @@ def _row(e: AuditEntry) -> dict[str, Any]:
             "detail": e.detail, "prev_hash": e.prev_hash, "hash": e.hash}  # fmt: skip
 
 
-def load(url: str, path: str, clients: int, seconds: float) -> tuple[list[float], int]:
-    """Run in the load process: latencies (ms) of every answered request, and the failures."""
-    return asyncio.run(_load(url, path, clients, seconds))
-
-
-async def _load(url: str, path: str, clients: int, seconds: float) -> tuple[list[float], int]:
-    latencies: list[float] = []
-    failures = 0
-    deadline = time.monotonic() + seconds
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, headers=appapi_headers(OPERATOR, secret=SECRET),
-                                 timeout=120, limits=limits) as client:  # fmt: skip
-
-        async def worker() -> None:
-            nonlocal failures
-            while time.monotonic() < deadline:
-                start = time.perf_counter()
-                try:
-                    answer = await client.get(path)
-                except httpx.HTTPError:
-                    failures += 1
-                    continue
-                latencies.append((time.perf_counter() - start) * 1000)
-                failures += answer.status_code != 200
-
-        await asyncio.gather(*(worker() for _ in range(clients)))
-    return latencies, failures
-
-
 def _get(client: httpx.Client, path: str) -> tuple[httpx.Response, float]:
     start = time.perf_counter()
     answer = client.get(path)
@@ -137,7 +109,10 @@ def measure_page(
     if cold_ms > ONE_SHOT_MS:
         return [cold_ms], "ms (1 request: too slow for a load run)"
     clients = CLIENTS if _get(probe, path)[1] < SLOW_MS else 1
-    latencies, failures = pool.submit(load, str(probe.base_url).rstrip("/"), path, clients, seconds).result()
+    headers = appapi_headers(OPERATOR, secret=SECRET)
+    latencies, failures = pool.submit(
+        load, str(probe.base_url).rstrip("/"), path, headers, clients, seconds
+    ).result()
     if failures:
         print(f"WARNING: {path}: {failures} failed request(s) of {len(latencies) + failures}")
     return latencies, f"ms ({clients} client{'s' * (clients > 1)}, {len(latencies)} req)"
@@ -179,7 +154,10 @@ def run_on(db: str, url: str, pool: ProcessPoolExecutor, seconds: float) -> dict
             server.run(gov.stop_background())
             gov.orgs.save(org)
             seed_audit(gov.engine, AUDIT_ENTRIES, rng)
-            return measure(server.url, db, pool, seconds)
+            start = time.perf_counter()
+            server.run(gov.sync.snapshot())  # what the background reading keeps for the matrix
+            read = {f"reading_seconds_{db}": {"value": round(time.perf_counter() - start, 1), "unit": "s"}}
+            return read | measure(server.url, db, pool, seconds)
         finally:
             server.stop()
             gov.engine.dispose()

@@ -22,7 +22,7 @@ _PAGE = re.compile(r"^(/[A-Za-z0-9._~-]+)*/apps/app_api/embedded/[a-z0-9_-]+/[a-
 _PROXY = re.compile(r"^(/[A-Za-z0-9._~-]+)*/apps/app_api/proxy/[a-z0-9_-]+$")
 
 
-def get_gov(request: Request) -> Governance:
+async def get_gov(request: Request) -> Governance:
     gov: Governance = request.app.state.gov
     return gov
 
@@ -47,7 +47,8 @@ class Caller:
         return gettext(self.lang, message, **params)
 
 
-def get_caller(request: Request, gov: Annotated[Governance, Depends(get_gov)]) -> Caller:
+async def get_caller(request: Request, gov: Annotated[Governance, Depends(get_gov)]) -> Caller:
+    """Async: a dependency in FastAPI's thread pool costs a thread hop on every request."""
     uid = request.scope.get("username") or ""
     lang = pick_language(request.headers.get("x-governance-lang"), request.headers.get("accept-language"))
     if not uid:  # AppAPI authenticated the app but no Nextcloud user is logged in
@@ -73,7 +74,7 @@ CallerDep = Annotated[Caller, Depends(get_caller)]
 GovDep = Annotated[Governance, Depends(get_gov)]
 
 
-def require_csrf(request: Request, caller: CallerDep) -> Caller:
+async def require_csrf(request: Request, caller: CallerDep) -> Caller:
     """State-changing routes only: refuse a request that did not come from our own page."""
     sent = request.headers.get("x-governance-csrf", "")
     if not hmac.compare_digest(sent, caller.csrf):

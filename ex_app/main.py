@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
-from nc_py_api.ex_app import AppAPIAuthMiddleware, set_handlers
+from nc_py_api.ex_app import set_handlers
 
 from lib.core.errors import GovernanceError
 from lib.i18n import error_text, gettext, pick_language
@@ -18,6 +18,7 @@ from lib.services.governance import Governance
 from lib.services.ports import Gateway
 from lib.settings import Settings
 
+from .auth import AppAPIAuth
 from .errors import status_for
 from .lifecycle import make_enabled_handler
 from .routes import audit, matrix, organisation, pages, requests, stats
@@ -62,7 +63,7 @@ def create_app(
 
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.gov = gov
-    app.add_middleware(AppAPIAuthMiddleware)
+    app.add_middleware(AppAPIAuth)
     cwd = os.getcwd()
     os.chdir(ROOT)  # set_handlers mounts js/ css/ img/ l10n/ from the working directory
     try:

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     governance_objection_days: int = 5
     # Seconds an approve/reject link from a notification stays valid.
     governance_link_ttl: int = 7 * 24 * 3600
+    # Seconds between background readings of Nextcloud (the matrix shows the last one).
+    governance_read_interval: float = 300.0
+    # Seconds a page waits for a reading under way before it shows "reading Nextcloud…".
+    governance_read_wait: float = 2.0
 
     @property
     def db_url(self) -> str:

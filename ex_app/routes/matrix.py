@@ -5,29 +5,29 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse
 
-from lib.core.compile import group_refs
-from lib.core.drift import Drift, adopt_changes, drift
+from lib.core.drift import Drift, adopt_changes
 from lib.core.errors import GovernanceError
 from lib.core.explain import explain
 from lib.core.model import Organisation, OrgGroup
-from lib.core.plan import Plan
 from lib.core.policy import (
     can_edit_org,
     can_repair_drift,
     can_view_matrix,
 )
-from lib.core.state import NextcloudState
+from lib.core.state import FolderState, NextcloudState
 from lib.nextcloud.errors import NextcloudError
 from lib.services.governance import Governance
 from lib.store.org_repo import StaleOrganisation
 
 from ..deps import Caller, CallerDep, GovDep, WriterDep
-from ..render import render
+from ..render import env, render
 from .oversight import MEMBER_DRIFT, error, pushed, refused, right_text, unread
 
 log = logging.getLogger(__name__)
@@ -51,20 +51,40 @@ class Row:
     cells: tuple[tuple[str, int | None, tuple[tuple[str, int | None], ...]], ...]  # mount, bits, paths
 
 
-def matrix(org: Organisation, desired: NextcloudState, caller: Caller) -> tuple[list[Column], list[Row]]:
-    """Rows are Nextcloud groups, columns the working groups' folders; cells the desired rights."""
+FOLDERS_PAGE, DRIFTS_PAGE, PLAN_SHOWN = 5, 50, 100
+
+
+def matrix(
+    org: Organisation, desired: NextcloudState, caller: Caller, mounts: list[str]
+) -> tuple[list[Column], list[Row]]:
+    """Columns are the given folders, rows the Nextcloud groups with a right on one of them."""
     names = {wg.folder: wg.name for wg in org.working_groups}
-    columns = [Column(m, names.get(m, m), tuple(sorted(f.rules))) for m, f in desired.folders.items()]
-    refs = group_refs(org.naming, (wg.slug for wg in org.working_groups))
+    columns = [Column(m, names.get(m, m), tuple(sorted(desired.folders[m].rules))) for m in mounts]
+    shown = {gid for m in mounts for gid in _groups_on(desired.folders[m])}
+    refs = org.group_refs
     order = {ref: i for i, ref in enumerate([*(g.value for g in OrgGroup), "app"])}
     rows = []
-    for gid in sorted(desired.groups, key=lambda g: (order.get(refs.get(g, ""), 99), refs.get(g, g))):
+    for gid in sorted(shown, key=lambda g: (order.get(refs.get(g, ""), 99), refs.get(g, g))):
         ref = refs.get(gid, "")
         label = caller._("the app's account") if ref == "app" else caller._(ref) if ref in order else None
         label = label or desired.display_names.get(gid, gid)
         cells = tuple(_cell_of(desired, col, gid) for col in columns)
         rows.append(Row(gid, label, cells))
     return columns, rows
+
+
+def _groups_on(folder: FolderState) -> set[str]:
+    rules = {r.mapping_id for rs in folder.rules.values() for r in rs if r.mapping_type == "group"}
+    return set(folder.groups) | rules
+
+
+def folders_matching(org: Organisation, desired: NextcloudState, q: str) -> list[str]:
+    """Folders whose mount point, working group name or slug contains ``q`` (any case)."""
+    needle = q.strip().casefold()
+    if not needle:
+        return list(desired.folders)
+    by_folder = {wg.folder: f"{wg.name} {wg.slug}" for wg in org.working_groups}
+    return [m for m in desired.folders if needle in f"{m} {by_folder.get(m, '')}".casefold()]
 
 
 def _cell_of(
@@ -132,32 +152,74 @@ def _marks(drifts: tuple[Drift, ...]) -> dict[str, set[Any]]:
     return {"rows": rows, "cells": cells, "cols": cols}
 
 
+async def drift_context(
+    caller: Caller, gov: Governance, dpage: int = 1, refresh: bool = False
+) -> dict[str, Any]:
+    """Drift and plan from the last reading of Nextcloud, one page of differences."""
+    view = await gov.sync.view(refresh)
+    readings = gov.sync.readings
+    drifts: tuple[Drift, ...] = view.drifts if view else ()
+    pages = max(1, -(-len(drifts) // DRIFTS_PAGE))
+    dpage = min(max(dpage, 1), pages)
+    start = (dpage - 1) * DRIFTS_PAGE
+    read_at = view.read_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if view and view.read_at else ""
+    return {
+        "view": view, "reading": readings.refreshing, "read_error": readings.error, "read_at": read_at,
+        "drifts": drifts, "shown_drifts": list(enumerate(drifts))[start : start + DRIFTS_PAGE],
+        "dpage": dpage, "dpages": pages, "plan": view.plan if view else None, "plan_shown": PLAN_SHOWN,
+        "drift_text": lambda d: drift_text(caller, d), "drift_key": drift_key,
+        "can_repair": bool(can_repair_drift(caller.actor)), "member_drift": MEMBER_DRIFT,
+    }  # fmt: skip
+
+
+def _memo(f: Callable[[int | None], str]) -> Callable[[int | None], str]:
+    """A right's text once per page, not once per cell (a page shows hundreds of cells)."""
+    seen: dict[int | None, str] = {}
+    return lambda bits: seen[bits] if bits in seen else seen.setdefault(bits, f(bits))
+
+
 async def render_matrix(caller: Caller, gov: Governance, status: int = 200, **ctx: Any) -> HTMLResponse:
+    """The matrix; ``ctx`` may hold the page's query (q, page, dpage, refresh) and a flash."""
+    q, page = str(ctx.pop("q", "")), int(ctx.pop("page", 1))
     org = gov.org()
     desired = gov.sync.desired(org)
-    columns, rows = matrix(org, desired, caller)
-    drifts: tuple[Drift, ...] = ()
-    plan: Plan | None = None
-    try:
-        snap = await gov.sync.snapshot(org)
-        drifts, plan = drift(snap.desired, snap.actual, snap.managed), snap.plan
-    except NextcloudError as exc:
-        log.warning("matrix: reading Nextcloud failed: %s", exc)
-        ctx.setdefault("flash", caller._("Nextcloud could not be read: %(error)s", error=str(exc)))
-        ctx.setdefault("flash_kind", "error")
-    people = sorted({m.user for m in org.memberships})
-    return render(
-        caller, "matrix.html", "matrix", status=status, columns=columns, rows=rows, drifts=drifts,
-        plan=plan, marks=_marks(drifts), drift_text=lambda d: drift_text(caller, d), drift_key=drift_key,
-        right_text=lambda b: right_text(caller, b), can_repair=bool(can_repair_drift(caller.actor)),
-        member_drift=MEMBER_DRIFT, people=people, folders=list(desired.folders), **ctx,
+    mounts = folders_matching(org, desired, q)
+    pages = max(1, -(-len(mounts) // FOLDERS_PAGE))
+    page = min(max(page, 1), pages)
+    columns, rows = matrix(org, desired, caller, mounts[(page - 1) * FOLDERS_PAGE : page * FOLDERS_PAGE])
+    drift_ctx = await drift_context(caller, gov, int(ctx.pop("dpage", 1)), bool(ctx.pop("refresh", False)))
+    drifts = drift_ctx["drifts"]
+    response = render(
+        caller, "matrix.html", "matrix", status=status, columns=columns, rows=rows, marks=_marks(drifts),
+        right_text=_memo(lambda b: right_text(caller, b)), q=q, page=page, pages=pages,
+        folder_count=len(mounts), all_folders=len(desired.folders), folders=[c.mount for c in columns],
+        query=lambda **more: urlencode({k: v for k, v in {"q": q, **more}.items() if v}),
+        **drift_ctx, **ctx,
     )  # fmt: skip
+    return pushed(response, caller, "/matrix", {"q": q, "page": str(page) if page > 1 else ""})
 
 
 @router.get("/ui/matrix", response_class=HTMLResponse)
-async def matrix_page(caller: CallerDep, gov: GovDep) -> HTMLResponse:
+async def matrix_page(
+    caller: CallerDep, gov: GovDep, q: str = "", page: int = 1, dpage: int = 1, refresh: bool = False
+) -> HTMLResponse:
     decision = can_view_matrix(caller.actor)
-    return await render_matrix(caller, gov) if decision else refused(caller, decision, "matrix")
+    if not decision:
+        return refused(caller, decision, "matrix")
+    return await render_matrix(caller, gov, q=q, page=page, dpage=dpage, refresh=refresh)
+
+
+_DRIFT = env.get_template("_drift.html")
+
+
+@router.get("/ui/matrix/drift", response_class=HTMLResponse)
+async def drift_section(caller: CallerDep, gov: GovDep, dpage: int = 1) -> HTMLResponse:
+    """The differences alone: what the page polls while Nextcloud is being read."""
+    decision = can_view_matrix(caller.actor)
+    if not decision:
+        return refused(caller, decision, "matrix")
+    html = _DRIFT.render(caller=caller, _=caller._, **(await drift_context(caller, gov, dpage)))
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
 @router.post("/ui/matrix/repair", response_class=HTMLResponse)
@@ -177,9 +239,7 @@ async def repair(caller: WriterDep, gov: GovDep, checksum: Annotated[str, Form()
 
 
 @router.post("/ui/matrix/adopt", response_class=HTMLResponse)
-async def adopt_drift(
-    caller: WriterDep, gov: GovDep, index: Annotated[int, Form()], key: Annotated[str, Form()] = ""
-) -> HTMLResponse:
+async def adopt_drift(caller: WriterDep, gov: GovDep, key: Annotated[str, Form()] = "") -> HTMLResponse:
     """Accept one hand-made membership change into the organisation (Nextcloud is left as it is)."""
     decision = can_edit_org(caller.actor)
     if not decision:
@@ -190,8 +250,8 @@ async def adopt_drift(
         drifts = await gov.sync.drift()
     except NextcloudError as exc:
         return await render_matrix(caller, gov, 502, **unread(caller, exc))
-    chosen = drifts[index] if 0 <= index < len(drifts) else None
-    if chosen is None or drift_key(chosen) != key or chosen.kind not in MEMBER_DRIFT:
+    chosen = next((d for d in drifts if drift_key(d) == key), None)
+    if chosen is None or chosen.kind not in MEMBER_DRIFT:
         return await render_matrix(
             caller,
             gov,
@@ -250,6 +310,6 @@ async def explain_page(
     response = render(
         caller, "explain.html", "matrix", answer=answer, user=user, folder=folder, path=path,
         unknown_folder=bool(folder) and folder not in desired.folders, folders=list(desired.folders),
-        people=sorted({m.user for m in org.memberships}), right_text=lambda b: right_text(caller, b),
+        right_text=lambda b: right_text(caller, b),
     )  # fmt: skip
     return pushed(response, caller, "/explain", {"user": user, "folder": folder, "path": path})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -15,6 +16,7 @@ from lib.core import orgfile
 from lib.core.adopt import propose_org
 from lib.core.errors import GovernanceError, InvalidOrganisation
 from lib.core.model import Organisation, WorkingGroup
+from lib.core.paging import page_number, page_of, paginate, search
 from lib.core.policy import (
     can_edit_org,
 )
@@ -24,7 +26,7 @@ from lib.store.org_repo import StaleOrganisation
 
 from ..deps import Caller, CallerDep, GovDep, WriterDep
 from ..render import render
-from .oversight import attachment, error, refused, right_text, unread
+from .oversight import attachment, error, pushed, refused, right_text, unread
 
 router = APIRouter()
 
@@ -32,6 +34,7 @@ router = APIRouter()
 # ---- organisation ----------------------------------------------------------------------------------
 
 _WG_FIELDS = ("slug", "name", "purpose", "mount_point", "archived")
+ORG_PAGE = 25
 
 
 class FieldError(Exception):
@@ -43,10 +46,32 @@ class FieldError(Exception):
         self.message = message
 
 
-def render_org(caller: Caller, gov: Governance, status: int = 200, **ctx: Any) -> HTMLResponse:
+def render_org(
+    caller: Caller,
+    gov: Governance,
+    status: int = 200,
+    *,
+    q: str = "",
+    page: str = "",
+    focus: str = "",
+    **ctx: Any,
+) -> HTMLResponse:
+    """The page with one page of working groups: those searched, else the one showing ``focus`` (the
+    group just saved or refused), else the first."""
     ctx.setdefault("form_errors", {})
     ctx.setdefault("values", {})
-    return render(caller, "organisation.html", "org", status=status, groups=gov.org().working_groups, **ctx)
+    groups: Sequence[WorkingGroup] = gov.org().working_groups
+    query = q.strip()
+    if query:
+        groups = search(groups, query, lambda wg: (wg.name, wg.slug, wg.purpose))
+    number = page_number(page) if page or not focus else page_of(groups, lambda wg: wg.slug == focus)
+    shown = paginate(groups, number, ORG_PAGE)
+    response = render(
+        caller, "organisation.html", "org", status=status, shown=shown, q=query,
+        params={"q": query} if query else {}, **ctx,
+    )  # fmt: skip
+    kept = {"q": query, "page": str(shown.number) if shown.number > 1 else ""}
+    return pushed(response, caller, "/organisation", kept)
 
 
 def validated(org: Organisation, caller: Caller, fields: tuple[str, ...]) -> Organisation:
@@ -99,12 +124,15 @@ async def confirm_or_apply(
     subject: str,
     confirm: dict[str, Any],
     detail: dict[str, Any],
+    focus: str = "",
 ) -> HTMLResponse:
-    """Without a checksum: show the plan. With the one shown: save, apply, audit."""
+    """Without a checksum: show the plan. With the one shown: save, apply, audit.
+
+    The organisation page shown afterwards is the one listing ``focus``, the group changed."""
     try:
         plan = await gov.sync.preview(new_org)
     except NextcloudError as exc:
-        return render_org(caller, gov, 502, **unread(caller, exc))
+        return render_org(caller, gov, 502, focus=focus, **unread(caller, exc))
     if not checksum or plan.checksum != checksum:
         status, note = (
             (200, None)
@@ -121,19 +149,17 @@ async def confirm_or_apply(
     try:
         new_version = gov.orgs.save(new_org, expected_version=version)
     except StaleOrganisation:
-        return render_org(
-            caller,
-            gov,
-            409,
-            **error(caller._("Someone changed the organisation meanwhile; nothing was saved. Start again.")),
-        )
+        message = caller._("Someone changed the organisation meanwhile; nothing was saved. Start again.")
+        return render_org(caller, gov, 409, focus=focus, **error(message))
     gov.audit.append(
         caller.uid, "organisation.changed", subject, {**detail, "checksum": checksum, "version": new_version}
     )
-    return await _apply_saved(caller, gov, new_org, checksum)
+    return await _apply_saved(caller, gov, new_org, checksum, focus)
 
 
-async def _apply_saved(caller: Caller, gov: Governance, new_org: Organisation, checksum: str) -> HTMLResponse:
+async def _apply_saved(
+    caller: Caller, gov: Governance, new_org: Organisation, checksum: str, focus: str
+) -> HTMLResponse:
     try:
         _plan, result = await gov.sync.apply(caller.uid, org=new_org, expected_checksum=checksum)
     except (GovernanceError, NextcloudError) as exc:
@@ -141,20 +167,21 @@ async def _apply_saved(caller: Caller, gov: Governance, new_org: Organisation, c
             "Saved, but Nextcloud was not changed: %(error)s Repair it from the access matrix.",
             error=caller._(str(exc)),
         )
-        return render_org(caller, gov, 502, flash=message, flash_kind="error")
+        return render_org(caller, gov, 502, focus=focus, flash=message, flash_kind="error")
     if not result.ok:
         message = caller._(
             "Saved, but applying stopped: %(error)s Repair it from the access matrix.",
             error=result.error or "",
         )
-        return render_org(caller, gov, 502, flash=message, flash_kind="error")
-    return render_org(caller, gov, flash=caller._("Saved; %(n)s changes applied.", n=len(result.applied)))
+        return render_org(caller, gov, 502, focus=focus, flash=message, flash_kind="error")
+    flash = caller._("Saved; %(n)s changes applied.", n=len(result.applied))
+    return render_org(caller, gov, focus=focus, flash=flash)
 
 
 @router.get("/ui/organisation", response_class=HTMLResponse)
-async def organisation_page(caller: CallerDep, gov: GovDep) -> HTMLResponse:
+async def organisation_page(caller: CallerDep, gov: GovDep, q: str = "", page: str = "") -> HTMLResponse:
     decision = can_edit_org(caller.actor)
-    return render_org(caller, gov) if decision else refused(caller, decision, "org")
+    return render_org(caller, gov, q=q, page=page) if decision else refused(caller, decision, "org")
 
 
 @router.post("/ui/organisation/groups", response_class=HTMLResponse)
@@ -179,10 +206,11 @@ async def save_group(
     try:
         new_org = edited_org(gov.org(), caller, mode, form)
     except FieldError as exc:
-        form_id = "create" if mode == "create" else f"wg-{slug}"
+        form_id, focus = ("create", "") if mode == "create" else (f"wg-{slug}", slug)
         return render_org(
-            caller, gov, 422, form_errors={form_id: {exc.field: exc.message}}, values={form_id: form}
-        )
+            caller, gov, 422, focus=focus, form_errors={form_id: {exc.field: exc.message}},
+            values={form_id: form},
+        )  # fmt: skip
     confirm = {
         "action": "/ui/organisation/groups",
         "fields": {"mode": mode, **form},
@@ -192,7 +220,7 @@ async def save_group(
     }
     return await confirm_or_apply(
         caller, gov, new_org, checksum=checksum, version=version if checksum else current,
-        subject=f"group:{slug}", confirm=confirm, detail={"mode": mode, **form},
+        subject=f"group:{slug}", confirm=confirm, detail={"mode": mode, **form}, focus=slug,
     )  # fmt: skip
 
 

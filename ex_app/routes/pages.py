@@ -6,14 +6,18 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from lib.core.model import ROLE_RIGHT, Right, Role, WorkingGroup
+from lib.core.paging import page_number, paginate, search
 from lib.core.policy import can_request
 from lib.core.request_kinds import RequestKind, RequestState
-from lib.services.governance import Governance
+from lib.services.governance import Governance, GroupSummary
 
 from ..deps import Caller, CallerDep, GovDep
 from ..render import env, render
+from .oversight import pushed
 
 router = APIRouter(prefix="/ui")
+
+GROUPS_PAGE = 25
 
 
 def _(message: str) -> str:  # marks a string for extraction; translated at render time
@@ -29,11 +33,28 @@ ROLE_LABELS = {
 
 
 @router.get("/groups", response_class=HTMLResponse)
-async def groups(caller: CallerDep, gov: GovDep) -> HTMLResponse:
-    summaries = gov.working_groups()
-    names = await gov.display_names({u for s in summaries for u in s.facilitators})
+async def groups(caller: CallerDep, gov: GovDep, q: str = "", page: str = "") -> HTMLResponse:
+    """One page of the working groups, found by name, identifier, purpose or facilitator."""
+    summaries, query = gov.working_groups(), q.strip()
+    if query:  # facilitators' names are fetched once per process, then cached by the service
+        names = await gov.display_names({u for s in summaries for u in s.facilitators})
+        summaries = search(summaries, query, lambda s: _group_texts(s, names))
+    shown = paginate(summaries, page_number(page), GROUPS_PAGE)
+    names = await gov.display_names({u for s in shown.items for u in s.facilitators})
     can_create = bool(can_request(caller.actor, RequestKind.CREATE_GROUP, ""))
-    return render(caller, "groups.html", "groups", groups=summaries, names=names, can_create=can_create)
+    response = render(
+        caller, "groups.html", "groups", shown=shown, names=names, can_create=can_create, q=query,
+        params={"q": query} if query else {},
+    )  # fmt: skip
+    return pushed(
+        response, caller, "/groups", {"q": query, "page": str(shown.number) if shown.number > 1 else ""}
+    )
+
+
+def _group_texts(summary: GroupSummary, names: dict[str, str]) -> list[str]:
+    wg = summary.group
+    people = summary.facilitators
+    return [wg.name, wg.slug, wg.purpose, *people, *(names.get(u, u) for u in people)]
 
 
 def folder_rights(caller: Caller, wg: WorkingGroup) -> list[tuple[str, str, str]]:
@@ -89,8 +110,14 @@ _OPTIONS = env.from_string(
 
 
 @router.get("/people", response_class=HTMLResponse)
-async def people(caller: CallerDep, gov: GovDep, users: str = "", q: str = "") -> HTMLResponse:
-    """Person search as you type (Nextcloud's user list, as the app's admin account)."""
-    query = (q or users.split(",")[-1]).strip()
+async def people(
+    caller: CallerDep, gov: GovDep, users: str = "", user: str = "", q: str = ""
+) -> HTMLResponse:
+    """Person search as you type (Nextcloud's user list, as the app's admin account).
+
+    ``users`` is the add form's comma-separated field (the last name is searched), ``user`` the
+    explain box's field: htmx sends the input's own name.
+    """
+    query = (q or user or users.split(",")[-1]).strip()
     found = await gov.gateway.search_users(query, limit=10) if len(query) >= 1 else []
     return HTMLResponse(_OPTIONS.render(people=found), headers={"Cache-Control": "no-store"})

@@ -24,7 +24,7 @@ from .pages import render_group
 router = APIRouter()
 
 
-def get_requests(gov: GovDep) -> RequestService:
+async def get_requests(gov: GovDep) -> RequestService:
     return gov.requests
 
 

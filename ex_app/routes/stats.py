@@ -5,15 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import statistics
-from collections import Counter
-from datetime import date, datetime, timedelta
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from lib.core.expiry import expiring_soon
-from lib.core.model import Organisation, OrgGroup, Role
+from lib.core.model import Membership, Organisation, OrgGroup, Role
 from lib.core.policy import (
     can_repair_drift,
     can_view_stats,
@@ -23,28 +25,87 @@ from lib.store.audit_repo import csv_cell
 
 from ..deps import Caller, CallerDep, GovDep
 from ..render import render
-from .oversight import DECIDED, attachment, refused
+from .oversight import DECIDED, attachment, pushed, refused
 
 router = APIRouter()
+
+STATS_PAGE = 50  # working groups per page of the member counts
 
 
 # ---- statistics ------------------------------------------------------------------------------------
 
 
 def member_counts(org: Organisation, today: date) -> list[dict[str, Any]]:
-    """People per working group (by role) and per organisation-wide group, access in force today."""
-    live = [m for m in org.memberships if m.until is None or m.until >= today]
-    rows: list[dict[str, Any]] = []
-    for wg in org.working_groups:
-        if wg.archived:
-            continue
-        mine = [m for m in live if m.group == wg.slug]
-        roles = Counter(m.role.value for m in mine if m.role is not None)
-        rows.append({"slug": wg.slug, "name": wg.name, "roles": roles, "total": len({m.user for m in mine})})
+    """People per working group (by role) and per organisation-wide group, access in force today.
+
+    One pass over the memberships: an organisation may have hundreds of groups, thousands of people.
+    """
+    people: defaultdict[str, set[str]] = defaultdict(set)
+    roles: Counter[tuple[str, Role | None]] = Counter()
+    for m in org.memberships:
+        if m.until is None or m.until >= today:
+            people[m.group].add(m.user)
+            roles[m.group, m.role] += 1
+    rows: list[dict[str, Any]] = [
+        {"slug": wg.slug, "name": wg.name, "total": len(people.get(wg.slug, ())),
+         "roles": Counter({r.value: roles[wg.slug, r] for r in Role if (wg.slug, r) in roles})}
+        for wg in org.working_groups
+        if not wg.archived
+    ]  # fmt: skip
     for g in OrgGroup:
-        people = {m.user for m in live if m.group == g.value}
-        rows.append({"slug": g.value, "name": g.value, "org": True, "roles": Counter(), "total": len(people)})
+        total = len(people.get(g.value, ()))
+        rows.append({"slug": g.value, "name": g.value, "org": True, "roles": Counter(), "total": total})
     return rows
+
+
+@dataclass(frozen=True)
+class OrgFigures:
+    """What the page derives from the organisation alone (read-only: it is shared between calls)."""
+
+    counts: list[dict[str, Any]]
+    soon: list[Membership]  # access ending in the next 30 days, soonest first
+
+
+_last_figures: list[tuple[Organisation, date, OrgFigures]] = []  # one slot
+
+
+def org_figures(org: Organisation, today: date) -> OrgFigures:
+    """Member counts and access ending soon, computed once per organisation version and day.
+
+    The repository hands out the same (frozen) Organisation until its version changes, so the
+    object's identity says whether the last figures still hold.
+    """
+    last = _last_figures[0] if _last_figures else None
+    if last and last[0] is org and last[1] == today:
+        return last[2]
+    soon = sorted(expiring_soon(org, today, days=30), key=lambda m: (m.until or today, m.group, m.user))
+    found = OrgFigures(member_counts(org, today), soon)
+    _last_figures[:] = [(org, today, found)]
+    return found
+
+
+@dataclass(frozen=True)
+class CountsPage:
+    """One page of the working groups matching the search, and the organisation-wide groups."""
+
+    rows: list[dict[str, Any]]
+    org_rows: list[dict[str, Any]]
+    matching: int
+    page: int
+    pages: int
+
+
+def counts_page(counts: list[dict[str, Any]], q: str, page: int) -> CountsPage:
+    """Search the working groups by name or slug (any case); a page past the last shows the last."""
+    needle = q.strip().casefold()
+    groups = [
+        c for c in counts
+        if not c.get("org") and (needle in c["name"].casefold() or needle in c["slug"].casefold())
+    ]  # fmt: skip
+    pages = max(1, -(-len(groups) // STATS_PAGE))
+    page = min(max(page, 1), pages)
+    shown = groups[(page - 1) * STATS_PAGE : page * STATS_PAGE]
+    return CountsPage(shown, [c for c in counts if c.get("org")], len(groups), page, pages)
 
 
 def request_stats(
@@ -71,20 +132,24 @@ def duration_text(caller: Caller, d: timedelta | None) -> str:
 
 
 @router.get("/ui/stats", response_class=HTMLResponse)
-async def stats_page(caller: CallerDep, gov: GovDep) -> HTMLResponse:
+async def stats_page(caller: CallerDep, gov: GovDep, q: str = "", page: int = 1) -> HTMLResponse:
     decision = can_view_stats(caller.actor)
     if not decision:
         return refused(caller, decision, "stats")
     org, today = gov.org(), gov.today()
     months, median = request_stats(gov.requests.repo.all_rows())
-    soon = sorted(expiring_soon(org, today, days=30), key=lambda m: (m.until or today, m.group, m.user))
+    figures = org_figures(org, today)
+    soon = figures.soon
     names = await gov.display_names({m.user for m in soon})
     groups = {wg.slug: wg.name for wg in org.working_groups}
-    return render(
-        caller, "stats.html", "stats", counts=member_counts(org, today), months=months,
+    counts = counts_page(figures.counts, q, page)
+    response = render(
+        caller, "stats.html", "stats", counts=counts, q=q, months=months,
         median=duration_text(caller, median), soon=soon, names=names, group_names=groups,
         roles=[r.value for r in Role],
+        query=lambda **more: urlencode({k: v for k, v in {"q": q, **more}.items() if v and v != 1}),
     )  # fmt: skip
+    return pushed(response, caller, "/stats", {"q": q, "page": str(counts.page) if counts.page > 1 else ""})
 
 
 @router.get("/api/groups/{slug}/members.csv", response_model=None)
@@ -119,14 +184,19 @@ async def members_csv(slug: str, caller: CallerDep, gov: GovDep) -> Response:
 
 
 @router.get("/api/plan", response_model=None)
-async def plan_json(caller: CallerDep, gov: GovDep) -> JSONResponse:
+async def plan_json(caller: CallerDep, gov: GovDep, fresh: bool = False) -> JSONResponse:
+    """The plan against the last reading of Nextcloud (``read_at``); ``?fresh=1`` reads it now."""
     decision = can_repair_drift(caller.actor)
     if not decision:
         return JSONResponse({"error": caller._(decision.reason)}, status_code=403)
+    view = None if fresh else gov.sync.last_view()
     try:
-        plan = await gov.sync.preview()
+        view = view or await gov.sync.snapshot()
     except NextcloudError as exc:
         return JSONResponse(
             {"error": caller._("Nextcloud could not be read: %(error)s", error=str(exc))}, status_code=502
         )
-    return JSONResponse({"checksum": plan.checksum, "count": len(plan), "changes": plan.data})
+    plan, read_at = view.plan, view.read_at or datetime.now(UTC)
+    return JSONResponse(
+        {"checksum": plan.checksum, "count": len(plan), "changes": plan.data, "read_at": read_at.isoformat()}
+    )

@@ -30,12 +30,20 @@ class AuditEntry:
 
 @dataclass(frozen=True)
 class ChainCheck:
-    """``checked``: entries found sound before the first broken one (all of them when ok)."""
+    """``checked``: entries found sound before the first broken one (all of them when ok).
+
+    A check that builds on an earlier one (the store's cached check) says how far it reaches:
+    ``whole_checked_at`` is when the chain was last read from its first entry (ISO 8601; left
+    empty by :func:`verify_chain`), ``since_whole`` how many of ``checked`` were appended after
+    that and verified against the last entry it had found sound.
+    """
 
     ok: bool
     checked: int
     first_broken_seq: int | None = None
     reason: str = ""
+    whole_checked_at: str = ""
+    since_whole: int = 0
 
 
 def _jsonable(value: object) -> str:

@@ -39,11 +39,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from .model import APP as APP
+from .model import ORG_REFS as ORG_REFS
 from .model import (
     ROLE_RIGHT,
     Grant,
     Membership,
-    Naming,
     Organisation,
     OrgGroup,
     Right,
@@ -53,8 +54,6 @@ from .model import (
 )
 from .state import AclManager, AclRule, FolderState, NextcloudState
 
-APP = "app"  # the group reference of the app's admin account (Naming.org_groups)
-ORG_REFS: tuple[str, ...] = (*(g.value for g in OrgGroup), APP)
 FOLDER_DEFAULTS: dict[str, Right] = {
     OrgGroup.BOARD.value: Right.CONSULT,
     OrgGroup.OPERATIONS.value: Right.MODIFY,
@@ -197,10 +196,3 @@ def parent_paths(path: str) -> list[str]:
     """``a/b/c`` -> ``["a", "a/b", "a/b/c"]``: parent first, as ACLManager applies them."""
     parts = normalize_path(path).split("/")
     return ["/".join(parts[: i + 1]) for i in range(len(parts)) if parts[0]]
-
-
-def group_refs(naming: Naming, slugs: Iterable[str]) -> dict[str, str]:
-    """Group id -> group reference, for every org group and every role of ``slugs``."""
-    refs = {naming.gid(role_ref(slug, role)): role_ref(slug, role) for slug in slugs for role in Role}
-    refs.update({naming.gid(ref): ref for ref in ORG_REFS})
-    return refs

@@ -23,7 +23,7 @@ from .changes import (
     SetAclRules,
     SetGroupPermissions,
 )
-from .compile import FOLDER_DEFAULTS, group_refs
+from .compile import FOLDER_DEFAULTS
 from .model import ROLE_RIGHT, Grant, Membership, Organisation, Right, Role, WorkingGroup
 from .plan import Managed, app_users, plan, rule_owner
 from .state import AclRule, NextcloudState
@@ -97,7 +97,7 @@ def adopt_changes(org: Organisation, drifts: tuple[Drift, ...]) -> Organisation:
     the organisation cannot express (permission below a group's default, bits that are
     no named right, ACL details) is left: it stays visible as drift.
     """
-    refs = group_refs(org.naming, (wg.slug for wg in org.working_groups))
+    refs = org.group_refs
     memberships = list(org.memberships)
     groups = {wg.folder: wg for wg in org.working_groups if not wg.archived}
     for d in drifts:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .compile import group_refs, parent_paths
+from .compile import parent_paths
 from .model import Organisation, Right
 from .state import AclManager, AclRule, FolderState, NextcloudState
 
@@ -118,7 +118,7 @@ def explain(org: Organisation, state: NextcloudState, user: str, mount_point: st
     if folder is None:
         return Explanation(user, mount_point, path, (), False, (), 0, False)
     mine = {gid for gid, members in state.groups.items() if user in members}
-    refs = group_refs(org.naming, (wg.slug for wg in org.working_groups))
+    refs = org.group_refs
     attached = sorted((gid, bits) for gid, bits in folder.groups.items() if gid in mine)
     sources = tuple(FolderSource(gid, refs.get(gid, ""), bits) for gid, bits in attached)
     steps = _acl_steps(folder, path, user, mine) if folder.acl else ()

@@ -6,9 +6,11 @@ requests) is computed from these.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import IntEnum, StrEnum
+from functools import cached_property
 
 
 class Right(IntEnum):
@@ -124,6 +126,9 @@ class Naming:
         return self.org_groups.get(ref, ref)
 
 
+APP = "app"  # the group reference of the app's admin account (Naming.org_groups)
+
+
 @dataclass(frozen=True)
 class Organisation:
     """The whole desired organisation: the single source of truth the app enforces."""
@@ -134,7 +139,48 @@ class Organisation:
     naming: Naming = field(default_factory=Naming)
 
     def group(self, slug: str) -> WorkingGroup | None:
-        return next((wg for wg in self.working_groups if wg.slug == slug), None)
+        return self._groups.get(slug)
 
     def members_of(self, group: str) -> tuple[Membership, ...]:
-        return tuple(m for m in self.memberships if m.group == group)
+        return self._by_group.get(group, ())
+
+    def memberships_of(self, user: str) -> tuple[Membership, ...]:
+        return self._by_user.get(user, ())
+
+    @cached_property
+    def group_refs(self) -> dict[str, str]:
+        """Nextcloud group id -> group reference, for every org group and every working group's roles."""
+        naming = self.naming
+        refs = {
+            naming.gid(role_ref(wg.slug, r)): role_ref(wg.slug, r) for wg in self.working_groups for r in Role
+        }
+        refs.update({naming.gid(ref): ref for ref in ORG_REFS})
+        return refs
+
+    # Indexes built once per Organisation (it is immutable): pages ask these on every request.
+    @cached_property
+    def _groups(self) -> dict[str, WorkingGroup]:
+        found: dict[str, WorkingGroup] = {}
+        for wg in self.working_groups:
+            found.setdefault(wg.slug, wg)  # the first wins, as a scan would find it
+        return found
+
+    @cached_property
+    def _by_group(self) -> dict[str, tuple[Membership, ...]]:
+        return _index(self.memberships, lambda m: m.group)
+
+    @cached_property
+    def _by_user(self) -> dict[str, tuple[Membership, ...]]:
+        return _index(self.memberships, lambda m: m.user)
+
+
+def _index(
+    memberships: Iterable[Membership], key: Callable[[Membership], str]
+) -> dict[str, tuple[Membership, ...]]:
+    found: dict[str, list[Membership]] = {}
+    for m in memberships:
+        found.setdefault(key(m), []).append(m)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+ORG_REFS: tuple[str, ...] = (*(g.value for g in OrgGroup), APP)

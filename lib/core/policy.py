@@ -68,10 +68,8 @@ def require(decision: Decision) -> None:
 
 def actor_for(org: Organisation, uid: str, is_admin: bool = False, today: date | None = None) -> Actor:
     """The actor ``uid`` is in ``org``; with ``today``, memberships past their end date count for nothing."""
-    mine = [
-        m for m in org.memberships if m.user == uid and (today is None or m.until is None or m.until >= today)
-    ]
-    slugs = {wg.slug for wg in org.working_groups}
+    mine = [m for m in org.memberships_of(uid) if today is None or m.until is None or m.until >= today]
+    slugs = {m.group for m in mine if org.group(m.group) is not None}
     return Actor(
         uid=uid,
         is_operations=any(m.group == OrgGroup.OPERATIONS for m in mine),

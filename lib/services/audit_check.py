@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from lib.core.audit import ChainCheck, verify_chain
+from lib.core.audit import ChainCheck
 from lib.settings import Settings
 from lib.store.audit_repo import SqlAuditLog
 from lib.store.db import make_engine
 
 
 def check(audit: SqlAuditLog) -> ChainCheck:
-    return verify_chain(audit.entries())
+    """The whole chain, re-hashed from its first entry (never a cached result)."""
+    return audit.verify_whole_chain()
 
 
 def main() -> int:

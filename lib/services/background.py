@@ -17,11 +17,26 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 EXPIRY_INTERVAL = 300.0  # seconds
+CHAIN_INTERVAL = 3600.0
 
 
 def start(gov: Governance) -> list[asyncio.Task[None]]:
-    """Tasks this process runs."""
-    return [asyncio.create_task(_every(gov, "expiry", EXPIRY_INTERVAL, _expiry))]
+    """Tasks this process runs: expiry once across processes; each process keeps its own reading."""
+    return [
+        asyncio.create_task(_every(gov, "expiry", EXPIRY_INTERVAL, _expiry)),
+        asyncio.create_task(_every(gov, "", gov.settings.governance_read_interval, _read, first=False)),
+        asyncio.create_task(_every(gov, "", CHAIN_INTERVAL, _check_chain, first=False)),
+    ]
+
+
+async def _check_chain(gov: Governance) -> None:
+    """Re-hash the whole audit chain (pages check only what was appended since: SqlAuditLog.chain_status)."""
+    await asyncio.to_thread(gov.audit.verify_whole_chain)
+
+
+async def _read(gov: Governance) -> None:
+    """Read Nextcloud for the pages (lib/services/readings.py)."""
+    await gov.sync.snapshot()
 
 
 async def _expiry(gov: Governance) -> None:
@@ -36,12 +51,15 @@ async def _expiry(gov: Governance) -> None:
     await complete_invitations(gov)
 
 
-async def _every(gov: Governance, name: str, interval: float, job) -> None:  # type: ignore[no-untyped-def]
+async def _every(gov: Governance, name: str, interval: float, job, first: bool = True) -> None:  # type: ignore[no-untyped-def]
+    """Run ``job`` every ``interval`` seconds (``first``: at once too); with a ``name``, under its lease."""
     holder = uuid.uuid4().hex
+    if not first:  # the pages read Nextcloud on demand until then
+        await asyncio.sleep(interval)
     while True:
         try:
             now = datetime.now(UTC)
-            if gov.requests.repo.try_lock(name, holder, timedelta(seconds=interval * 2), now):
+            if not name or gov.requests.repo.try_lock(name, holder, timedelta(seconds=interval * 2), now):
                 await job(gov)
         except asyncio.CancelledError:
             raise

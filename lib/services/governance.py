@@ -61,6 +61,7 @@ class Governance:
         self._names: dict[str, str] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._requests: RequestService | None = None
+        self._summaries: tuple[Organisation, list[GroupSummary]] | None = None
 
     def migrate(self) -> None:
         migrate(self.engine)
@@ -95,19 +96,11 @@ class Governance:
         return actor_for(self.org(), uid, today=self.today())
 
     def working_groups(self) -> list[GroupSummary]:
-        """Active working groups with their facilitators and member counts (one pass over memberships)."""
+        """Active working groups with their facilitators and member counts, kept per organisation."""
         org = self.org()
-        facilitators: dict[str, list[str]] = {}
-        counts: dict[str, set[str]] = {}
-        for m in org.memberships:
-            counts.setdefault(m.group, set()).add(m.user)
-            if m.role is not None and m.role.value == "facilitator":
-                facilitators.setdefault(m.group, []).append(m.user)
-        return [
-            GroupSummary(wg, tuple(sorted(facilitators.get(wg.slug, []))), len(counts.get(wg.slug, ())))
-            for wg in org.working_groups
-            if not wg.archived
-        ]
+        if self._summaries is None or self._summaries[0] is not org:
+            self._summaries = (org, _summaries(org))
+        return self._summaries[1]
 
     async def display_names(self, uids: set[str]) -> dict[str, str]:
         """Display names from Nextcloud, cached for the process (a name is shown, never trusted)."""
@@ -156,3 +149,18 @@ class Governance:
             log.warning("admin account check failed: %s", exc)
             return f"Governance could not check the account '{uid}' in Nextcloud: {exc}"
         return ""
+
+
+def _summaries(org: Organisation) -> list[GroupSummary]:
+    """One pass over the memberships."""
+    facilitators: dict[str, list[str]] = {}
+    counts: dict[str, set[str]] = {}
+    for m in org.memberships:
+        counts.setdefault(m.group, set()).add(m.user)
+        if m.role is not None and m.role.value == "facilitator":
+            facilitators.setdefault(m.group, []).append(m.user)
+    return [
+        GroupSummary(wg, tuple(sorted(facilitators.get(wg.slug, []))), len(counts.get(wg.slug, ())))
+        for wg in org.working_groups
+        if not wg.archived
+    ]

@@ -6,16 +6,19 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
 
 from lib.core.compile import compile_org
 from lib.core.drift import Drift, drift
 from lib.core.errors import GovernanceError
 from lib.core.model import Naming, Organisation
-from lib.core.plan import Plan, plan
+from lib.core.plan import Plan, app_users, apply_to_state, plan, rule_owner
 from lib.core.state import NextcloudState
 
 from .apply import ApplyResult, apply_plan
 from .governance import Governance
+from .readings import Readings, Scope
 
 
 class StalePlan(GovernanceError):
@@ -48,29 +51,86 @@ class Snapshot:
     actual: NextcloudState
     plan: Plan
     managed: Callable[[str], bool]
+    read_at: datetime | None = None  # when ``actual`` was read; None: just now
+
+    @cached_property
+    def drifts(self) -> tuple[Drift, ...]:
+        return tuple(drift(self.desired, self.actual, self.managed))
+
+
+def scope_of(org: Organisation, desired: NextcloudState) -> Scope:
+    rule_paths = {m: set(f.rules) for m, f in desired.folders.items()}
+    return Scope.of(desired.folders, rule_paths, [*desired.groups, *org.naming.org_groups.values()])
 
 
 class SyncService:
     def __init__(self, gov: Governance) -> None:
         self.gov = gov
+        self.readings = Readings()
+        self._desired: tuple[Organisation, object, NextcloudState] | None = None
+        self._last_view: tuple[tuple[object, ...], Snapshot] | None = None
+        self._scope_of: tuple[NextcloudState, Scope] | None = None
 
     def desired(self, org: Organisation) -> NextcloudState:
-        return compile_org(org, self.gov.settings.governance_admin_user, self.gov.today())
+        """The compiled organisation, kept while the organisation and the day stay the same."""
+        today = self.gov.today()
+        kept = self._desired
+        if kept is not None and kept[0] is org and kept[1] == today:
+            return kept[2]
+        desired = compile_org(org, self.gov.settings.governance_admin_user, today)
+        self._desired = (org, today, desired)
+        return desired
 
     async def snapshot(self, org: Organisation | None = None) -> Snapshot:
-        org = org or self.gov.org()
+        """Read Nextcloud now; a reading for the stored organisation is kept for the pages."""
+        stored = self.gov.org()
+        org = org or stored
         desired = self.desired(org)
         managed = managed_by(org, desired)
         rule_paths = {m: set(f.rules) for m, f in desired.folders.items()}
+        read_at = self.readings.clock()
         actual = await self.gov.gateway.read_state(managed, list(desired.folders), rule_paths=rule_paths)
+        if org is stored:
+            self.readings.keep(actual, scope_of(org, desired), read_at)
         return Snapshot(desired, actual, plan(desired, actual, managed), managed)
+
+    def last_view(self) -> Snapshot | None:
+        """The stored organisation against the last reading, if that reading covers it (no I/O)."""
+        reading, org = self.readings.last, self.gov.org()
+        if reading is None:
+            return None
+        desired = self.desired(org)
+        if not reading.scope.covers(self._scope(org, desired)):
+            return None
+        key = (org, self.gov.today(), reading)
+        if self._last_view is not None and self._last_view[0] == key:
+            return self._last_view[1]
+        managed = managed_by(org, desired)
+        view = Snapshot(
+            desired, reading.actual, plan(desired, reading.actual, managed), managed, reading.read_at
+        )
+        self._last_view = (key, view)
+        return view
+
+    def _scope(self, org: Organisation, desired: NextcloudState) -> Scope:
+        if self._scope_of is None or self._scope_of[0] is not desired:
+            self._scope_of = (desired, scope_of(org, desired))
+        return self._scope_of[1]
+
+    async def view(self, refresh: bool = False) -> Snapshot | None:
+        """The last view, else start a reading and wait for it a moment (small Nextclouds read fast)."""
+        view = None if refresh else self.last_view()
+        if view is None:
+            self.readings.refresh_soon(self.snapshot, force=refresh)
+            await self.readings.wait(self.gov.settings.governance_read_wait)
+            view = self.last_view()
+        return view
 
     async def preview(self, org: Organisation | None = None) -> Plan:
         return (await self.snapshot(org)).plan
 
     async def drift(self) -> tuple[Drift, ...]:
-        snap = await self.snapshot()
-        return tuple(drift(snap.desired, snap.actual, snap.managed))
+        return (await self.snapshot()).drifts
 
     async def apply(
         self,
@@ -81,7 +141,8 @@ class SyncService:
         request_id: int | None = None,
     ) -> tuple[Plan, ApplyResult]:
         """Apply the current plan; refuse when it is not the one the actor approved."""
-        current = await self.preview(org)
+        snap = await self.snapshot(org)
+        current = snap.plan
         if expected_checksum is not None and current.checksum != expected_checksum:
             raise StalePlan(expected_checksum, current.checksum)
         run_id = f"run-{uuid.uuid4().hex[:16]}"
@@ -96,4 +157,14 @@ class SyncService:
             run_id=run_id,
             request_id=request_id,
         )
+        self._after_apply(snap, org, result)
         return current, result
+
+    def _after_apply(self, snap: Snapshot, org: Organisation | None, result: ApplyResult) -> None:
+        """Keep what Nextcloud holds now: the reading plus the applied plan, or nothing if it stopped."""
+        if not result.ok:
+            self.readings.forget()
+            return
+        owner = rule_owner(snap.managed, app_users(snap.desired))
+        after = apply_to_state(snap.actual, snap.plan.changes, is_foreign=lambda r: not owner(r))
+        self.readings.keep(after, scope_of(org or self.gov.org(), snap.desired))

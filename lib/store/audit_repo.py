@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from lib.core.audit import GENESIS, AuditEntry, chain_hash
+from lib.core.audit import GENESIS, AuditEntry, ChainCheck, chain_hash, verify_chain
 
 from .tables import audit_log
 
@@ -26,12 +27,28 @@ class AuditFilter:
     until: str = ""
 
 
+@dataclass(frozen=True)
+class _Verified:
+    """What this process knows of the chain: the last check's result, the last entry found sound."""
+
+    result: ChainCheck
+    last: AuditEntry | None
+
+
 class SqlAuditLog:
-    """Implements lib.services.ports.AuditLog. No method edits or deletes an entry."""
+    """Implements lib.services.ports.AuditLog. No method edits or deletes an entry.
+
+    It remembers (per instance, so per process) how far the hash chain was found sound, so that
+    showing the chain's state only hashes what was appended since.
+    """
 
     def __init__(self, engine: Engine, clock: Any = None) -> None:
         self._engine = engine
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._verified: _Verified | None = None
+        self._stored = 0  # results remembered so far: a full check keeps a failure found while it ran
+        self._lock = threading.Lock()  # guards the two above; held through a (short) incremental check
+        self._whole_lock = threading.Lock()  # one full check at a time
 
     def append(self, actor: str, action: str, subject: str, detail: dict[str, Any]) -> None:
         for _ in range(20):  # two processes may race for the next seq: the primary key decides
@@ -79,16 +96,19 @@ class SqlAuditLog:
     def page(self, f: AuditFilter, offset: int = 0, limit: int = 50) -> tuple[list[AuditEntry], int]:
         conds = self._where(f)
         with self._engine.connect() as conn:
-            total = conn.execute(select(func.count()).select_from(audit_log).where(*conds)).scalar_one()
+            total = int(conn.execute(select(func.count()).select_from(audit_log).where(*conds)).scalar_one())
+            if offset >= total:  # the newest-first scan would read the whole log to find nothing
+                return [], total
             rows = conn.execute(
                 select(audit_log).where(*conds).order_by(audit_log.c.seq.desc()).offset(offset).limit(limit)
             )
-            return [_entry(r) for r in rows], int(total)
+            return [_entry(r) for r in rows], total
 
-    def entries(self, f: AuditFilter | None = None, batch: int = 1000) -> Iterator[AuditEntry]:
-        """Every entry in order, streamed in batches (chain check, CSV export)."""
+    def entries(
+        self, f: AuditFilter | None = None, batch: int = 1000, after: int = 0
+    ) -> Iterator[AuditEntry]:
+        """Every entry in order (those after seq ``after``), streamed in batches (chain check, CSV)."""
         conds = self._where(f) if f else []
-        after = 0
         while True:
             with self._engine.connect() as conn:
                 rows = list(
@@ -104,6 +124,86 @@ class SqlAuditLog:
             yield from (_entry(r) for r in rows)
             after = rows[-1].seq
 
+    # ---- the hash chain -------------------------------------------------------------------------
+
+    def chain_status(self, full: bool = False) -> ChainCheck:
+        """The chain's state, hashing only the entries appended since the last check.
+
+        Entries found sound before are trusted, but the last of them is re-read and must be
+        unchanged; an edit further back is found by the next full check (``full=True``, what
+        :meth:`verify_whole_chain` runs, and what the first call runs). A broken chain is reported
+        as broken until a full check finds it whole again.
+        """
+        with self._lock:
+            known = self._verified
+            if known is not None and not full:
+                if known.result.ok:
+                    known = self._extend(known)
+                    self._remember(known)
+                return known.result
+        return self._whole_chain(again=full)
+
+    def verify_whole_chain(self) -> ChainCheck:
+        """Re-hash every entry from the first (the periodic check); later checks continue from it.
+
+        About a second per 50,000 entries: call it from a worker thread, not the event loop.
+        """
+        return self._whole_chain(again=True)
+
+    def _whole_chain(self, again: bool) -> ChainCheck:
+        """The full check; unless ``again``, one that just finished in another thread will do."""
+        with self._whole_lock:
+            with self._lock:
+                if not again and self._verified is not None:
+                    return self._verified.result
+                started = self._stored
+            at = self._clock().isoformat(timespec="seconds")
+            seen = _Tail(self.entries())
+            check = verify_chain(seen)
+            found = _Verified(
+                ChainCheck(check.ok, check.checked, check.first_broken_seq, check.reason, at),
+                seen.last if check.ok else None,
+            )
+            with self._lock:
+                current = self._verified
+                if current is None or current.result.ok or self._stored == started:
+                    self._remember(found)
+                    current = found
+                return current.result
+
+    def _remember(self, found: _Verified) -> None:
+        self._verified = found
+        self._stored += 1
+
+    def _extend(self, known: _Verified) -> _Verified:
+        """``known`` carried on to the entries appended since (a failure is a new result)."""
+        before, last = known.result, known.last
+        if last is not None and (changed := self._changed(last)):
+            return _Verified(
+                ChainCheck(False, last.seq - 1, last.seq, changed, before.whole_checked_at), None
+            )
+        seen = _Tail(self.entries(after=last.seq if last else 0))
+        check = verify_chain(seen, after=last)
+        result = ChainCheck(
+            check.ok,
+            before.checked + check.checked,
+            check.first_broken_seq,
+            check.reason,
+            before.whole_checked_at,
+            before.since_whole + check.checked,
+        )
+        return _Verified(result, (seen.last or last) if check.ok else None)
+
+    def _changed(self, last: AuditEntry) -> str:
+        """Why the last entry found sound no longer reads the same ("" when it does)."""
+        with self._engine.connect() as conn:
+            row = conn.execute(select(audit_log).where(audit_log.c.seq == last.seq)).first()
+        if row is None:
+            return "removed after it was checked"
+        return "" if _entry(row) == last else "changed after it was checked"
+
+    # ---- export ----------------------------------------------------------------------------------
+
     def csv(self, f: AuditFilter | None = None) -> Iterator[str]:
         buf = io.StringIO()
         w = csv.writer(buf)
@@ -116,6 +216,19 @@ class SqlAuditLog:
                 buf.seek(0)
                 buf.truncate()
         yield buf.getvalue()
+
+
+class _Tail:
+    """Passes entries through, remembering the last one that went by."""
+
+    def __init__(self, entries: Iterable[AuditEntry]) -> None:
+        self._entries = entries
+        self.last: AuditEntry | None = None
+
+    def __iter__(self) -> Iterator[AuditEntry]:
+        for entry in self._entries:
+            self.last = entry
+            yield entry
 
 
 def csv_cell(value: str) -> str:

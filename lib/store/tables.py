@@ -64,6 +64,7 @@ audit_log = Table(
     Column("hash", String(64), nullable=False),
     Index("ix_audit_actor", "actor"),
     Index("ix_audit_action", "action"),
+    Index("ix_audit_at", "at"),  # revision 0003: the date filters
 )
 
 journal_runs = Table(

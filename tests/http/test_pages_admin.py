@@ -126,11 +126,22 @@ def test_an_unknown_folder_is_said_next_to_the_field(app: RunningApp) -> None:
     assert "<script>x</script>" not in r.text
 
 
+def test_the_matrix_shows_the_last_reading_until_asked_to_read_nextcloud_again(app: RunningApp) -> None:
+    synced(app)
+    app.standin.groups["gt-communication-membres"].add("nora")  # by hand, after the app's last reading
+    with app.client("claire") as c:
+        kept = c.get("/ui/matrix")
+        again = c.get("/ui/matrix?refresh=1")
+    assert "As Nextcloud was read at" in kept.text and "Read Nextcloud again" in kept.text
+    assert "None: Nextcloud matches the organisation." in kept.text
+    assert "nora is in gt-communication-membres in Nextcloud, not in the organisation." in again.text
+
+
 def test_operations_repair_a_member_added_by_hand(app: RunningApp) -> None:
     synced(app)
     app.standin.groups["gt-communication-membres"].add("nora")
     with app.client("claire") as c:
-        page = c.get("/ui/matrix")
+        page = c.get("/ui/matrix?refresh=1")
         assert "nora is in gt-communication-membres in Nextcloud, not in the organisation." in page.text
         assert 'class="gov-drift"' in page.text
         r = c.post("/ui/matrix/repair", data={"checksum": hidden(page.text, "checksum")})
@@ -144,7 +155,7 @@ def test_repair_refuses_a_plan_other_than_the_one_shown(app: RunningApp) -> None
     synced(app)
     app.standin.groups["gt-communication-membres"].add("nora")
     with app.client("claire") as c:
-        page = c.get("/ui/matrix")
+        page = c.get("/ui/matrix?refresh=1")
         app.standin.groups["gt-jardins-membres"].discard("yann")  # Nextcloud changes meanwhile
         r = c.post("/ui/matrix/repair", data={"checksum": hidden(page.text, "checksum")})
     assert r.status_code == 409
@@ -155,10 +166,8 @@ def test_operations_adopt_a_member_added_by_hand_into_the_organisation(app: Runn
     synced(app)
     app.standin.groups["gt-communication-membres"].add("nora")
     with app.client("claire") as c:
-        page = c.get("/ui/matrix")
-        r = c.post(
-            "/ui/matrix/adopt", data={"index": hidden(page.text, "index"), "key": hidden(page.text, "key")}
-        )
+        page = c.get("/ui/matrix?refresh=1")
+        r = c.post("/ui/matrix/adopt", data={"key": hidden(page.text, "key")})
     assert r.status_code == 200
     assert ("communication", "nora", "contributor") in {
         (m.group, m.user, m.role) for m in app.gov.org().memberships
@@ -171,8 +180,10 @@ def test_operations_adopt_a_member_added_by_hand_into_the_organisation(app: Runn
 def test_the_matrix_still_shows_when_nextcloud_cannot_be_read(app: RunningApp) -> None:
     app.standin.fail("GET", r"/groups/details", "500", times=4)
     with app.client("sophie") as c:
-        r = c.get("/ui/matrix")
-    assert r.status_code == 200
+        first = c.get("/ui/matrix")
+        app.run(app.gov.sync.readings.wait())
+        r = c.get("/ui/matrix")  # what the page's poll shows once the reading gave up
+    assert first.status_code == r.status_code == 200
     assert "Nextcloud could not be read" in r.text
     assert "gt-communication-animateurs" in r.text
 
