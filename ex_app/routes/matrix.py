@@ -16,6 +16,7 @@ from lib.core.drift import Drift, adopt_changes
 from lib.core.errors import GovernanceError
 from lib.core.explain import explain
 from lib.core.model import Organisation, OrgGroup
+from lib.core.paging import paginate, search
 from lib.core.policy import (
     can_edit_org,
     can_repair_drift,
@@ -79,12 +80,11 @@ def _groups_on(folder: FolderState) -> set[str]:
 
 
 def folders_matching(org: Organisation, desired: NextcloudState, q: str) -> list[str]:
-    """Folders whose mount point, working group name or slug contains ``q`` (any case)."""
-    needle = q.strip().casefold()
-    if not needle:
+    """Folders whose mount point, working group name or slug hold every word of ``q`` (any case)."""
+    if not q.strip():
         return list(desired.folders)
-    by_folder = {wg.folder: f"{wg.name} {wg.slug}" for wg in org.working_groups}
-    return [m for m in desired.folders if needle in f"{m} {by_folder.get(m, '')}".casefold()]
+    by_folder = {wg.folder: (wg.name, wg.slug) for wg in org.working_groups}
+    return search(desired.folders, q, lambda m: (m, *by_folder.get(m, ())))
 
 
 def _cell_of(
@@ -159,14 +159,12 @@ async def drift_context(
     view = await gov.sync.view(refresh)
     readings = gov.sync.readings
     drifts: tuple[Drift, ...] = view.drifts if view else ()
-    pages = max(1, -(-len(drifts) // DRIFTS_PAGE))
-    dpage = min(max(dpage, 1), pages)
-    start = (dpage - 1) * DRIFTS_PAGE
+    shown = paginate(list(enumerate(drifts)), dpage, DRIFTS_PAGE)
     read_at = view.read_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if view and view.read_at else ""
     return {
         "view": view, "reading": readings.refreshing, "read_error": readings.error, "read_at": read_at,
-        "drifts": drifts, "shown_drifts": list(enumerate(drifts))[start : start + DRIFTS_PAGE],
-        "dpage": dpage, "dpages": pages, "plan": view.plan if view else None, "plan_shown": PLAN_SHOWN,
+        "drifts": drifts, "shown_drifts": shown.items, "dpage": shown.number, "dpages": shown.pages,
+        "plan": view.plan if view else None, "plan_shown": PLAN_SHOWN,
         "drift_text": lambda d: drift_text(caller, d), "drift_key": drift_key,
         "can_repair": bool(can_repair_drift(caller.actor)), "member_drift": MEMBER_DRIFT,
     }  # fmt: skip
@@ -183,20 +181,20 @@ async def render_matrix(caller: Caller, gov: Governance, status: int = 200, **ct
     q, page = str(ctx.pop("q", "")), int(ctx.pop("page", 1))
     org = gov.org()
     desired = gov.sync.desired(org)
-    mounts = folders_matching(org, desired, q)
-    pages = max(1, -(-len(mounts) // FOLDERS_PAGE))
-    page = min(max(page, 1), pages)
-    columns, rows = matrix(org, desired, caller, mounts[(page - 1) * FOLDERS_PAGE : page * FOLDERS_PAGE])
+    mounts = paginate(folders_matching(org, desired, q), page, FOLDERS_PAGE)
+    columns, rows = matrix(org, desired, caller, list(mounts.items))
     drift_ctx = await drift_context(caller, gov, int(ctx.pop("dpage", 1)), bool(ctx.pop("refresh", False)))
     drifts = drift_ctx["drifts"]
     response = render(
         caller, "matrix.html", "matrix", status=status, columns=columns, rows=rows, marks=_marks(drifts),
-        right_text=_memo(lambda b: right_text(caller, b)), q=q, page=page, pages=pages,
-        folder_count=len(mounts), all_folders=len(desired.folders), folders=[c.mount for c in columns],
+        right_text=_memo(lambda b: right_text(caller, b)), q=q, page=mounts.number, pages=mounts.pages,
+        folder_count=mounts.total, all_folders=len(desired.folders), folders=[c.mount for c in columns],
         query=lambda **more: urlencode({k: v for k, v in {"q": q, **more}.items() if v}),
         **drift_ctx, **ctx,
     )  # fmt: skip
-    return pushed(response, caller, "/matrix", {"q": q, "page": str(page) if page > 1 else ""})
+    return pushed(
+        response, caller, "/matrix", {"q": q, "page": str(mounts.number) if mounts.number > 1 else ""}
+    )
 
 
 @router.get("/ui/matrix", response_class=HTMLResponse)
