@@ -28,7 +28,7 @@ from lib.services.governance import Governance
 from lib.store.org_repo import StaleOrganisation
 
 from ..deps import Caller, CallerDep, GovDep, WriterDep
-from ..render import env, render
+from ..render import Fragments, env, render
 from .oversight import MEMBER_DRIFT, error, pushed, refused, right_text, unread
 
 log = logging.getLogger(__name__)
@@ -170,6 +170,10 @@ async def drift_context(
     }  # fmt: skip
 
 
+def _query(q: str) -> Callable[..., str]:
+    return lambda **more: urlencode({k: v for k, v in {"q": q, **more}.items() if v})
+
+
 def _memo(f: Callable[[int | None], str]) -> Callable[[int | None], str]:
     """A right's text once per page, not once per cell (a page shows hundreds of cells)."""
     seen: dict[int | None, str] = {}
@@ -182,14 +186,18 @@ async def render_matrix(caller: Caller, gov: Governance, status: int = 200, **ct
     org = gov.org()
     desired = gov.sync.desired(org)
     mounts = paginate(folders_matching(org, desired, q), page, FOLDERS_PAGE)
-    columns, rows = matrix(org, desired, caller, list(mounts.items))
     drift_ctx = await drift_context(caller, gov, int(ctx.pop("dpage", 1)), bool(ctx.pop("refresh", False)))
-    drifts = drift_ctx["drifts"]
+
+    def table() -> str:
+        columns, rows = matrix(org, desired, caller, list(mounts.items))
+        marks, texts = _marks(drift_ctx["drifts"]), _memo(lambda b: right_text(caller, b))
+        return _TABLE.render(_=caller._, columns=columns, rows=rows, marks=marks, right_text=texts)
+
+    html = TABLES.get((org, desired, drift_ctx["view"]), (caller.lang, *mounts.items), table)
     response = render(
-        caller, "matrix.html", "matrix", status=status, columns=columns, rows=rows, marks=_marks(drifts),
-        right_text=_memo(lambda b: right_text(caller, b)), q=q, page=mounts.number, pages=mounts.pages,
-        folder_count=mounts.total, all_folders=len(desired.folders), folders=[c.mount for c in columns],
-        query=lambda **more: urlencode({k: v for k, v in {"q": q, **more}.items() if v}),
+        caller, "matrix.html", "matrix", status=status, table=html, q=q, page=mounts.number,
+        pages=mounts.pages, folder_count=mounts.total, all_folders=len(desired.folders),
+        folders=list(mounts.items), query=_query(q),
         **drift_ctx, **ctx,
     )  # fmt: skip
     return pushed(
@@ -207,7 +215,8 @@ async def matrix_page(
     return await render_matrix(caller, gov, q=q, page=page, dpage=dpage, refresh=refresh)
 
 
-_DRIFT = env.get_template("_drift.html")
+_DRIFT, _TABLE = env.get_template("_drift.html"), env.get_template("_matrix_table.html")
+TABLES = Fragments()
 
 
 @router.get("/ui/matrix/drift", response_class=HTMLResponse)
