@@ -148,15 +148,19 @@ class SyncService:
         run_id = f"run-{uuid.uuid4().hex[:16]}"
         gov = self.gov
         gov.audit.append(actor, "plan.apply", f"{len(current)} change(s)", {"checksum": current.checksum})
-        result = await apply_plan(
-            current.changes,
-            gov.gateway,
-            gov.journal,
-            gov.audit,
-            actor=actor,
-            run_id=run_id,
-            request_id=request_id,
-        )
+        try:
+            result = await apply_plan(
+                current.changes,
+                gov.gateway,
+                gov.journal,
+                gov.audit,
+                actor=actor,
+                run_id=run_id,
+                request_id=request_id,
+            )
+        except BaseException:  # Nextcloud left half-changed: the next page view reads it again
+            self.readings.forget()
+            raise
         self._after_apply(snap, org, result)
         return current, result
 
