@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
 
 from .deps import Caller
 
@@ -21,30 +18,6 @@ env = Environment(
     lstrip_blocks=True,
     auto_reload=False,  # templates ship with the app: no stat() of every template on every request
 )
-
-
-class Fragments:
-    """Rendered parts of pages that depend only on immutable objects (matched by identity) and a few
-    plain values: the same matrix table is asked by every reader until the organisation or the
-    reading of Nextcloud changes."""
-
-    def __init__(self, size: int = 64) -> None:
-        self._size = size
-        self._kept: OrderedDict[tuple[object, ...], tuple[tuple[object, ...], Markup]] = OrderedDict()
-
-    def get(
-        self, objects: tuple[object, ...], values: tuple[Hashable, ...], build: Callable[[], str]
-    ) -> Markup:
-        key = (*map(id, objects), *values)
-        kept = self._kept.get(key)
-        if kept is not None and all(a is b for a, b in zip(kept[0], objects, strict=True)):
-            self._kept.move_to_end(key)
-            return kept[1]
-        html = Markup(build())  # noqa: S704 - rendered by the autoescaping environment
-        self._kept[key] = (objects, html)
-        if len(self._kept) > self._size:
-            self._kept.popitem(last=False)
-        return html
 
 
 def nav(caller: Caller, pending: int = 0) -> list[dict[str, Any]]:

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from lib.core.drift import Drift, adopt_changes
 from lib.core.errors import GovernanceError
@@ -25,10 +25,11 @@ from lib.core.policy import (
 from lib.core.state import FolderState, NextcloudState
 from lib.nextcloud.errors import NextcloudError
 from lib.services.governance import Governance
+from lib.services.memo import Memo
 from lib.store.org_repo import StaleOrganisation
 
 from ..deps import Caller, CallerDep, GovDep, WriterDep
-from ..render import Fragments, env, render
+from ..render import env, render
 from .oversight import MEMBER_DRIFT, error, pushed, refused, right_text, unread
 
 log = logging.getLogger(__name__)
@@ -170,10 +171,6 @@ async def drift_context(
     }  # fmt: skip
 
 
-def _query(q: str) -> Callable[..., str]:
-    return lambda **more: urlencode({k: v for k, v in {"q": q, **more}.items() if v})
-
-
 def _memo(f: Callable[[int | None], str]) -> Callable[[int | None], str]:
     """A right's text once per page, not once per cell (a page shows hundreds of cells)."""
     seen: dict[int | None, str] = {}
@@ -188,16 +185,16 @@ async def render_matrix(caller: Caller, gov: Governance, status: int = 200, **ct
     mounts = paginate(folders_matching(org, desired, q), page, FOLDERS_PAGE)
     drift_ctx = await drift_context(caller, gov, int(ctx.pop("dpage", 1)), bool(ctx.pop("refresh", False)))
 
-    def table() -> str:
+    def table() -> Markup:
         columns, rows = matrix(org, desired, caller, list(mounts.items))
         marks, texts = _marks(drift_ctx["drifts"]), _memo(lambda b: right_text(caller, b))
-        return _TABLE.render(_=caller._, columns=columns, rows=rows, marks=marks, right_text=texts)
+        html = _TABLE.render(_=caller._, columns=columns, rows=rows, marks=marks, right_text=texts)
+        return Markup(html)  # noqa: S704 - rendered by the autoescaping environment
 
     html = TABLES.get((org, desired, drift_ctx["view"]), (caller.lang, *mounts.items), table)
     response = render(
-        caller, "matrix.html", "matrix", status=status, table=html, q=q, page=mounts.number,
-        pages=mounts.pages, folder_count=mounts.total, all_folders=len(desired.folders),
-        folders=list(mounts.items), query=_query(q),
+        caller, "matrix.html", "matrix", status=status, table=html, q=q, shown=mounts,
+        params={"q": q} if q else {}, all_folders=len(desired.folders), folders=list(mounts.items),
         **drift_ctx, **ctx,
     )  # fmt: skip
     return pushed(
@@ -216,7 +213,7 @@ async def matrix_page(
 
 
 _DRIFT, _TABLE = env.get_template("_drift.html"), env.get_template("_matrix_table.html")
-TABLES = Fragments()
+TABLES: Memo[Markup] = Memo(64)  # the same table for every reader until the org or the reading changes
 
 
 @router.get("/ui/matrix/drift", response_class=HTMLResponse)

@@ -9,18 +9,19 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from lib.core.expiry import expiring_soon
 from lib.core.model import Membership, Organisation, OrgGroup, Role
+from lib.core.paging import Page, paginate
 from lib.core.policy import (
     can_repair_drift,
     can_view_stats,
 )
 from lib.nextcloud.errors import NextcloudError
+from lib.services.memo import Memo
 from lib.store.audit_repo import csv_cell
 
 from ..deps import Caller, CallerDep, GovDep
@@ -66,7 +67,7 @@ class OrgFigures:
     soon: list[Membership]  # access ending in the next 30 days, soonest first
 
 
-_last_figures: list[tuple[Organisation, date, OrgFigures]] = []  # one slot
+_FIGURES: Memo[OrgFigures] = Memo()
 
 
 def org_figures(org: Organisation, today: date) -> OrgFigures:
@@ -75,37 +76,22 @@ def org_figures(org: Organisation, today: date) -> OrgFigures:
     The repository hands out the same (frozen) Organisation until its version changes, so the
     object's identity says whether the last figures still hold.
     """
-    last = _last_figures[0] if _last_figures else None
-    if last and last[0] is org and last[1] == today:
-        return last[2]
-    soon = sorted(expiring_soon(org, today, days=30), key=lambda m: (m.until or today, m.group, m.user))
-    found = OrgFigures(member_counts(org, today), soon)
-    _last_figures[:] = [(org, today, found)]
-    return found
+
+    def figures() -> OrgFigures:
+        soon = sorted(expiring_soon(org, today, days=30), key=lambda m: (m.until or today, m.group, m.user))
+        return OrgFigures(member_counts(org, today), soon)
+
+    return _FIGURES.get((org,), (today,), figures)
 
 
-@dataclass(frozen=True)
-class CountsPage:
-    """One page of the working groups matching the search, and the organisation-wide groups."""
-
-    rows: list[dict[str, Any]]
-    org_rows: list[dict[str, Any]]
-    matching: int
-    page: int
-    pages: int
-
-
-def counts_page(counts: list[dict[str, Any]], q: str, page: int) -> CountsPage:
-    """Search the working groups by name or slug (any case); a page past the last shows the last."""
+def counts_page(counts: list[dict[str, Any]], q: str, page: int) -> Page[dict[str, Any]]:
+    """Working groups whose name or slug holds ``q`` (any case); a page past the last shows the last."""
     needle = q.strip().casefold()
     groups = [
         c for c in counts
         if not c.get("org") and (needle in c["name"].casefold() or needle in c["slug"].casefold())
     ]  # fmt: skip
-    pages = max(1, -(-len(groups) // STATS_PAGE))
-    page = min(max(page, 1), pages)
-    shown = groups[(page - 1) * STATS_PAGE : page * STATS_PAGE]
-    return CountsPage(shown, [c for c in counts if c.get("org")], len(groups), page, pages)
+    return paginate(groups, page, STATS_PAGE)
 
 
 def request_stats(
@@ -142,14 +128,13 @@ async def stats_page(caller: CallerDep, gov: GovDep, q: str = "", page: int = 1)
     soon = figures.soon
     names = await gov.display_names({m.user for m in soon})
     groups = {wg.slug: wg.name for wg in org.working_groups}
-    counts = counts_page(figures.counts, q, page)
+    shown = counts_page(figures.counts, q, page)
     response = render(
-        caller, "stats.html", "stats", counts=counts, q=q, months=months,
-        median=duration_text(caller, median), soon=soon, names=names, group_names=groups,
-        roles=[r.value for r in Role],
-        query=lambda **more: urlencode({k: v for k, v in {"q": q, **more}.items() if v and v != 1}),
+        caller, "stats.html", "stats", shown=shown, org_rows=[c for c in figures.counts if c.get("org")],
+        q=q, params={"q": q} if q else {}, months=months, median=duration_text(caller, median), soon=soon,
+        names=names, group_names=groups, roles=[r.value for r in Role],
     )  # fmt: skip
-    return pushed(response, caller, "/stats", {"q": q, "page": str(counts.page) if counts.page > 1 else ""})
+    return pushed(response, caller, "/stats", {"q": q, "page": str(shown.number) if shown.number > 1 else ""})
 
 
 @router.get("/api/groups/{slug}/members.csv", response_model=None)

@@ -22,6 +22,7 @@ from lib.store.db import make_engine, migrate
 from lib.store.journal import SqlJournal
 from lib.store.org_repo import OrgRepository
 
+from .memo import Memo
 from .ports import Gateway
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ class Governance:
         self._names: dict[str, str] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._requests: RequestService | None = None
-        self._summaries: tuple[Organisation, list[GroupSummary]] | None = None
+        self._summaries: Memo[list[GroupSummary]] = Memo()
 
     def migrate(self) -> None:
         migrate(self.engine)
@@ -98,9 +99,7 @@ class Governance:
     def working_groups(self) -> list[GroupSummary]:
         """Active working groups with their facilitators and member counts, kept per organisation."""
         org = self.org()
-        if self._summaries is None or self._summaries[0] is not org:
-            self._summaries = (org, _summaries(org))
-        return self._summaries[1]
+        return self._summaries.get((org,), (), lambda: _summaries(org))
 
     async def display_names(self, uids: set[str]) -> dict[str, str]:
         """Display names from Nextcloud, cached for the process (a name is shown, never trusted)."""

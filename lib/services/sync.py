@@ -18,6 +18,7 @@ from lib.core.state import NextcloudState
 
 from .apply import ApplyResult, apply_plan
 from .governance import Governance
+from .memo import Memo
 from .readings import Readings, Scope
 
 
@@ -67,19 +68,14 @@ class SyncService:
     def __init__(self, gov: Governance) -> None:
         self.gov = gov
         self.readings = Readings()
-        self._desired: tuple[Organisation, object, NextcloudState] | None = None
-        self._last_view: tuple[tuple[object, ...], Snapshot] | None = None
-        self._scope_of: tuple[NextcloudState, Scope] | None = None
+        self._desired: Memo[NextcloudState] = Memo()
+        self._views: Memo[Snapshot] = Memo()
+        self._scopes: Memo[Scope] = Memo()
 
     def desired(self, org: Organisation) -> NextcloudState:
         """The compiled organisation, kept while the organisation and the day stay the same."""
-        today = self.gov.today()
-        kept = self._desired
-        if kept is not None and kept[0] is org and kept[1] == today:
-            return kept[2]
-        desired = compile_org(org, self.gov.settings.governance_admin_user, today)
-        self._desired = (org, today, desired)
-        return desired
+        today, admin = self.gov.today(), self.gov.settings.governance_admin_user
+        return self._desired.get((org,), (today,), lambda: compile_org(org, admin, today))
 
     async def snapshot(self, org: Organisation | None = None) -> Snapshot:
         """Read Nextcloud now; a reading for the stored organisation is kept for the pages."""
@@ -100,22 +96,15 @@ class SyncService:
         if reading is None:
             return None
         desired = self.desired(org)
-        if not reading.scope.covers(self._scope(org, desired)):
+        if not reading.scope.covers(self._scopes.get((desired,), (), lambda: scope_of(org, desired))):
             return None
-        key = (org, self.gov.today(), reading)
-        if self._last_view is not None and self._last_view[0] == key:
-            return self._last_view[1]
-        managed = managed_by(org, desired)
-        view = Snapshot(
-            desired, reading.actual, plan(desired, reading.actual, managed), managed, reading.read_at
-        )
-        self._last_view = (key, view)
-        return view
 
-    def _scope(self, org: Organisation, desired: NextcloudState) -> Scope:
-        if self._scope_of is None or self._scope_of[0] is not desired:
-            self._scope_of = (desired, scope_of(org, desired))
-        return self._scope_of[1]
+        def view() -> Snapshot:
+            managed = managed_by(org, desired)
+            actual = reading.actual
+            return Snapshot(desired, actual, plan(desired, actual, managed), managed, reading.read_at)
+
+        return self._views.get((desired, reading), (), view)
 
     async def view(self, refresh: bool = False) -> Snapshot | None:
         """The last view, else start a reading and wait for it a moment (small Nextclouds read fast)."""
