@@ -87,7 +87,7 @@ class SyncService:
         read_at = self.readings.clock()
         actual = await self.gov.gateway.read_state(managed, list(desired.folders), rule_paths=rule_paths)
         if org is stored:
-            self.readings.keep(actual, scope_of(org, desired), read_at)
+            self.readings.keep(actual, self._scope(org, desired), read_at)
         return Snapshot(desired, actual, plan(desired, actual, managed), managed)
 
     def last_view(self) -> Snapshot | None:
@@ -96,7 +96,7 @@ class SyncService:
         if reading is None:
             return None
         desired = self.desired(org)
-        if not reading.scope.covers(self._scopes.get((desired,), (), lambda: scope_of(org, desired))):
+        if not reading.scope.covers(self._scope(org, desired)):
             return None
 
         def view() -> Snapshot:
@@ -105,6 +105,9 @@ class SyncService:
             return Snapshot(desired, actual, plan(desired, actual, managed), managed, reading.read_at)
 
         return self._views.get((desired, reading), (), view)
+
+    def _scope(self, org: Organisation, desired: NextcloudState) -> Scope:
+        return self._scopes.get((desired,), (), lambda: scope_of(org, desired))
 
     async def view(self, refresh: bool = False) -> Snapshot | None:
         """The last view, else start a reading and wait for it a moment (small Nextclouds read fast)."""
@@ -160,4 +163,4 @@ class SyncService:
             return
         owner = rule_owner(snap.managed, app_users(snap.desired))
         after = apply_to_state(snap.actual, snap.plan.changes, is_foreign=lambda r: not owner(r))
-        self.readings.keep(after, scope_of(org or self.gov.org(), snap.desired))
+        self.readings.keep(after, self._scope(org or self.gov.org(), snap.desired))
