@@ -49,14 +49,20 @@ def create_app(
     settings: Settings,
     gateway_factory: Callable[[Settings], Gateway] = default_gateway,
     governance: Governance | None = None,
+    migrated: bool = False,
 ) -> FastAPI:
-    """Build the ASGI app; nothing touches the database or Nextcloud until start-up."""
+    """Build the ASGI app; nothing touches the database or Nextcloud until start-up.
+
+    ``migrated``: the parent process of several workers ran the migrations already (two workers
+    migrating one database at once would race).
+    """
     export_for_nc_py_api(settings)
     gov = governance or Governance(settings, gateway_factory)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        gov.migrate()
+        if not migrated:
+            gov.migrate()
         await gov.start_background()
         yield
         await gov.stop_background()
@@ -100,13 +106,36 @@ def _install_error_handlers(app: FastAPI) -> None:
         return PlainTextResponse(gettext(_lang(request), "Something went wrong; nothing was changed."), 500)
 
 
-def run() -> None:  # pragma: no cover - process entry point
-    import uvicorn
+def worker_app() -> FastAPI:
+    """What each uvicorn worker process serves (``run`` migrated the database before starting them)."""
+    _quiet_logs()
+    return create_app(Settings(), migrated=True)
 
+
+def _quiet_logs() -> None:
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def run() -> None:
+    """Migrate once, then serve with ``APP_WORKERS`` processes (default: one per core, at most 4).
+
+    Each worker keeps its own caches and reading of Nextcloud; what must happen once (expiry,
+    resuming an interrupted apply) takes a lease in the database (lib/services/background.py).
+    """
+    import uvicorn
+
+    _quiet_logs()
     settings = Settings()
-    uvicorn.run(create_app(settings), host=settings.app_host, port=settings.app_port, log_level="info")
+    parent = Governance(settings, default_gateway)
+    parent.migrate()
+    parent.engine.dispose()
+    host, port = settings.app_host, settings.app_port
+    if settings.app_workers == 1:
+        uvicorn.run(create_app(settings, migrated=True), host=host, port=port, log_level="info")
+    else:
+        uvicorn.run("ex_app.main:worker_app", factory=True, workers=settings.app_workers,
+                    host=host, port=port, log_level="info")  # fmt: skip
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field
@@ -18,6 +19,8 @@ class Settings(BaseSettings):
     app_version: str = "1.0.0"
     app_host: str = "127.0.0.1"
     app_port: int = 9035
+    # Server processes (uvicorn workers): one per core, so one slow page does not queue the others.
+    app_workers: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 4), ge=1)
     app_display_name: str = "Governance"
     nextcloud_url: str = ""
     app_persistent_storage: Path = Field(default_factory=lambda: Path.home() / ".cache" / "governance")
@@ -34,6 +37,8 @@ class Settings(BaseSettings):
     governance_read_interval: float = 300.0
     # Seconds a page waits for a reading under way before it shows "reading Nextcloud…".
     governance_read_wait: float = 2.0
+    # Off only for measurements (bench/pages.py): expiry, readings and chain checks stay idle.
+    governance_background: bool = True
 
     @property
     def db_url(self) -> str:

@@ -123,7 +123,8 @@ class Governance:
         """Start the periodic work of this process (see lib/services/background.py)."""
         from .background import start
 
-        self._tasks = start(self)
+        if self.settings.governance_background:
+            self._tasks = start(self)
 
     async def stop_background(self) -> None:
         for task in self._tasks:

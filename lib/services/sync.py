@@ -91,9 +91,13 @@ class SyncService:
         return Snapshot(desired, actual, plan(desired, actual, managed), managed)
 
     def last_view(self) -> Snapshot | None:
-        """The stored organisation against the last reading, if that reading covers it (no I/O)."""
+        """The stored organisation against the last reading, if that reading covers it and no
+        process changed Nextcloud since it was taken (workers share the journal, not readings)."""
         reading, org = self.readings.last, self.gov.org()
         if reading is None:
+            return None
+        changed = self.gov.journal.last_change_at()
+        if changed is not None and changed >= reading.read_at:
             return None
         desired = self.desired(org)
         if not reading.scope.covers(self._scope(org, desired)):

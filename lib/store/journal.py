@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lib.core.changes import Change, change_from_data
@@ -101,3 +101,10 @@ class SqlJournal:
     def run_status(self, run_id: str) -> str | None:
         with self._engine.connect() as conn:
             return conn.execute(select(journal_runs.c.status).where(journal_runs.c.run_id == run_id)).scalar()
+
+    def last_change_at(self) -> datetime | None:
+        """When a change last started or ended in Nextcloud, by any process (a reading taken before
+        is out of date: lib/services/sync.SyncService.last_view)."""
+        with self._engine.connect() as conn:
+            at = conn.execute(select(func.max(journal_changes.c.updated_at))).scalar()
+        return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at  # SQLite: naive

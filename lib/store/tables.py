@@ -89,6 +89,7 @@ journal_changes = Table(
     Column("answer", Text, nullable=False, default=""),
     Column("updated_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("run_id", "seq", name="uq_journal_change"),
+    Index("ix_journal_changes_updated_at", "updated_at"),  # revision 0004: SqlJournal.last_change_at
 )
 
 # Revision 0002: the request workflow.

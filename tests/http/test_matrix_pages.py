@@ -46,3 +46,20 @@ def test_the_plan_json_says_when_nextcloud_was_read_and_reads_it_again_on_reques
         fresh = c.get("/api/plan", params={"fresh": 1}).json()
     assert kept["count"] == 0 and kept["read_at"] < fresh["read_at"]
     assert fresh["count"] == 1 and fresh["changes"][0]["kind"] == "RemoveMember"
+
+
+def test_a_worker_does_not_show_a_reading_older_than_another_workers_apply(demo: RunningApp) -> None:
+    """Two server processes share the database, not their readings: the journal tells them apart."""
+    other = RunningApp(demo.standin, demo.settings)  # a second worker on the same database
+    try:
+        demo.standin.groups["gt-communication-membres"].add("nora")  # by hand
+        with demo.client("claire") as c:
+            before = c.get("/api/plan", params={"fresh": 1}).json()
+        _plan, result = other.run(other.gov.sync.apply("claire"))  # the other worker repairs
+        with demo.client("claire") as c:
+            after = c.get("/api/plan").json()
+    finally:
+        other.stop()
+    assert before["count"] == 1 and result.ok
+    assert after["count"] == 0 and after["read_at"] > before["read_at"]
+    assert "nora" not in demo.standin.groups["gt-communication-membres"]
