@@ -17,6 +17,7 @@ from fastapi import Depends, HTTPException, Request
 from lib.core.policy import Actor
 from lib.i18n import gettext, pick_language
 from lib.services.governance import Governance
+from lib.store.org_repo import one_version_per_request
 
 _PAGE = re.compile(r"^(/[A-Za-z0-9._~-]+)*/apps/app_api/embedded/[a-z0-9_-]+/[a-z0-9_-]+$")
 _PROXY = re.compile(r"^(/[A-Za-z0-9._~-]+)*/apps/app_api/proxy/[a-z0-9_-]+$")
@@ -56,6 +57,7 @@ async def get_caller(request: Request, gov: Annotated[Governance, Depends(get_go
     page = request.headers.get("x-governance-page", "")
     proxy = request.headers.get("x-governance-proxy", "")
     s = gov.settings
+    one_version_per_request()
     actor = gov.actor(uid)
     return Caller(
         uid=uid,

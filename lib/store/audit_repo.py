@@ -97,12 +97,17 @@ class SqlAuditLog:
         conds = self._where(f)
         with self._engine.connect() as conn:
             if not conds:  # seq runs 1..N (append takes the next one): the index answers, no count scan
-                total = int(conn.execute(select(func.coalesce(func.max(audit_log.c.seq), 0))).scalar_one())
-                newest = audit_log.c.seq <= total - offset
-                rows = conn.execute(
-                    select(audit_log).where(newest).order_by(audit_log.c.seq.desc()).limit(limit)
+                top = select(func.coalesce(func.max(audit_log.c.seq), 0)).scalar_subquery()
+                rows = list(
+                    conn.execute(
+                        select(audit_log, top.label("total"))
+                        .where(audit_log.c.seq <= top - offset)
+                        .order_by(audit_log.c.seq.desc())
+                        .limit(limit)
+                    )
                 )
-                return [_entry(r) for r in rows], total
+                total = rows[0].total if rows else conn.execute(select(top)).scalar_one()
+                return [_entry(r) for r in rows], int(total)
             total = int(conn.execute(select(func.count()).select_from(audit_log).where(*conds)).scalar_one())
             if offset >= total:  # the newest-first scan would read the whole log to find nothing
                 return [], total
@@ -126,9 +131,9 @@ class SqlAuditLog:
                         .limit(batch)
                     )
                 )
-            if not rows:
-                return
             yield from (_entry(r) for r in rows)
+            if len(rows) < batch:  # the last batch: no query to find nothing more
+                return
             after = rows[-1].seq
 
     # ---- the hash chain -------------------------------------------------------------------------
@@ -183,13 +188,17 @@ class SqlAuditLog:
         self._stored += 1
 
     def _extend(self, known: _Verified) -> _Verified:
-        """``known`` carried on to the entries appended since (a failure is a new result)."""
+        """``known`` carried on to the entries appended since (a failure is a new result).
+
+        One query from the last entry found sound: it must read the same, the rest are new.
+        """
         before, last = known.result, known.last
-        if last is not None and (changed := self._changed(last)):
+        stream = iter(self.entries(after=last.seq - 1 if last else 0))
+        if last is not None and (changed := _changed(last, next(stream, None))):
             return _Verified(
                 ChainCheck(False, last.seq - 1, last.seq, changed, before.whole_checked_at), None
             )
-        seen = _Tail(self.entries(after=last.seq if last else 0))
+        seen = _Tail(stream)
         check = verify_chain(seen, after=last)
         result = ChainCheck(
             check.ok,
@@ -200,14 +209,6 @@ class SqlAuditLog:
             before.since_whole + check.checked,
         )
         return _Verified(result, (seen.last or last) if check.ok else None)
-
-    def _changed(self, last: AuditEntry) -> str:
-        """Why the last entry found sound no longer reads the same ("" when it does)."""
-        with self._engine.connect() as conn:
-            row = conn.execute(select(audit_log).where(audit_log.c.seq == last.seq)).first()
-        if row is None:
-            return "removed after it was checked"
-        return "" if _entry(row) == last else "changed after it was checked"
 
     # ---- export ----------------------------------------------------------------------------------
 
@@ -223,6 +224,13 @@ class SqlAuditLog:
                 buf.seek(0)
                 buf.truncate()
         yield buf.getvalue()
+
+
+def _changed(last: AuditEntry, now: AuditEntry | None) -> str:
+    """Why the last entry found sound no longer reads the same ("" when it does)."""
+    if now is None or now.seq != last.seq:
+        return "removed after it was checked"
+    return "" if now == last else "changed after it was checked"
 
 
 class _Tail:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+IDLE_PING = 10.0  # seconds
 
 
 def make_engine(url: str) -> Engine:
@@ -17,7 +20,8 @@ def make_engine(url: str) -> Engine:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine = create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url)
+    _ping_when_idle(engine)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -29,6 +33,31 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before use only when it sat idle for IDLE_PING seconds.
+
+    A restarted database drops idle connections; pinging each checkout (``pool_pre_ping``) would
+    add a round trip to every query, which under load costs PostgreSQL as much as the queries.
+    A connection that fails the ping is replaced (the pool retries on ``DisconnectionError``).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_conn, record):  # type: ignore[no-untyped-def]
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(conn, record, _proxy):  # type: ignore[no-untyped-def]
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < IDLE_PING:
+            return
+        try:
+            cur = conn.cursor()
+            cur.execute("SELECT 1")
+            cur.close()
+        except Exception as exc:
+            raise DisconnectionError(str(exc)) from exc
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:

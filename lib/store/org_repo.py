@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextvars import ContextVar
 from dataclasses import asdict
 from typing import Any
 
@@ -21,6 +22,30 @@ def _grant(d: dict[str, Any]) -> Grant:
     return Grant(group=d["group"], right=Right[d["right"].upper()], path=d.get("path", ""))
 
 
+class _View:
+    """The organisation version one HTTP request has seen (None: ask the database)."""
+
+    version: int | None = None
+
+
+_view: ContextVar[_View | None] = ContextVar("org_view", default=None)
+
+
+def one_version_per_request() -> None:
+    """From here on, the calling context (one HTTP request) asks the database for the version once.
+
+    A page calls ``load`` several times (the caller's role, then the page's own data); each call
+    was a query. A long-lived context (a background loop) never calls this: it checks every time.
+    Saving in the request forgets the version seen, so the request then sees its own save.
+    """
+    _view.set(_View())
+
+
+def _forget_view() -> None:
+    if (view := _view.get()) is not None:
+        view.version = None
+
+
 class OrgRepository:
     """Loads and saves the Organisation; a version counter makes the cache safe across processes."""
 
@@ -35,7 +60,12 @@ class OrgRepository:
         return int(v or 0)
 
     def load(self) -> Organisation:
-        version = self.version()
+        view = _view.get()
+        version = view.version if view is not None else None
+        if version is None:
+            version = self.version()
+            if view is not None:
+                view.version = version
         with self._lock:
             if self._cache and self._cache[0] == version:
                 return self._cache[1]
@@ -67,6 +97,7 @@ class OrgRepository:
 
     def save(self, org: Organisation, expected_version: int | None = None) -> int:
         """Replace the stored organisation; refuse (ValueError) if someone saved in between."""
+        _forget_view()
         with self._engine.begin() as conn:
             row = conn.execute(
                 select(org_settings.c.value).where(org_settings.c.key == "version").with_for_update()
@@ -117,6 +148,7 @@ class OrgRepository:
         return current + 1
 
     def bump(self) -> None:
+        _forget_view()
         with self._engine.begin() as conn:
             conn.execute(
                 update(org_settings).where(org_settings.c.key == "version").values(value=self.version() + 1)

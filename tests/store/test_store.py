@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from contextvars import Context, copy_context
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
 
 from ex_app.demo import demo_org
 from lib.core.changes import AddMember, CreateGroup
@@ -14,7 +16,7 @@ from lib.services.audit_check import check
 from lib.store.audit_repo import AuditFilter, SqlAuditLog
 from lib.store.db import current_revision, make_engine, migrate
 from lib.store.journal import SqlJournal
-from lib.store.org_repo import OrgRepository, StaleOrganisation
+from lib.store.org_repo import OrgRepository, StaleOrganisation, one_version_per_request
 from lib.store.requests_repo import ConcurrentUpdate, RequestRepository
 
 
@@ -118,3 +120,32 @@ def test_only_one_process_holds_a_task_lease_until_it_expires(engine) -> None:  
     assert not repo.try_lock("expiry", "p2", timedelta(minutes=10), now + timedelta(minutes=1))
     assert repo.try_lock("expiry", "p1", timedelta(minutes=10), now + timedelta(minutes=2))  # renewal
     assert repo.try_lock("expiry", "p2", timedelta(minutes=10), now + timedelta(minutes=30))
+
+
+def test_a_request_asks_the_database_for_the_organisation_version_once_and_sees_its_own_save(
+    engine,  # type: ignore[no-untyped-def]
+) -> None:
+    repo, other_worker = OrgRepository(engine), OrgRepository(engine)
+    repo.save(demo_org(date(2026, 1, 1)))
+    version_reads: list[str] = []
+    event.listen(
+        engine,
+        "before_cursor_execute",
+        lambda _c, _cur, sql, *_: (
+            version_reads.append(sql) if sql.startswith("SELECT org_settings.value") else None
+        ),
+    )
+
+    def request() -> None:
+        one_version_per_request()
+        first = repo.load()
+        Context().run(other_worker.save, replace(first, name="Saved by another worker"))
+        asked = len(version_reads)
+        assert repo.load() is first and len(version_reads) == asked  # no second query
+        repo.save(replace(first, name="Saved here"))
+        assert repo.load().name == "Saved here"
+
+    copy_context().run(request)
+    assert repo.load().name == "Saved here"  # outside a request: checked every time
+    other_worker.save(replace(repo.load(), name="Saved by another worker"))
+    assert repo.load().name == "Saved by another worker"
