@@ -25,7 +25,8 @@ async def _load(
 ) -> tuple[list[float], int]:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", *(f"{k}: {v}" for k, v in headers.items())]
+    lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
     request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
     latencies: list[float] = []
     failures = 0
@@ -33,18 +34,18 @@ async def _load(
 
     async def client() -> None:
         nonlocal failures
-        reader, writer = await asyncio.open_connection(host, port)
-        try:
-            while time.monotonic() < deadline:
-                start = time.perf_counter()
+        while time.monotonic() < deadline:
+            start = time.perf_counter()
+            reader, writer = await asyncio.open_connection(host, port)
+            try:
                 writer.write(request)
                 status = await _answer(reader)
                 latencies.append((time.perf_counter() - start) * 1000)
                 failures += status != 200
-        except (OSError, ValueError, asyncio.IncompleteReadError):
-            failures += 1
-        finally:
-            writer.close()
+            except (OSError, ValueError, asyncio.IncompleteReadError):
+                failures += 1
+            finally:
+                writer.close()
 
     await asyncio.gather(*(client() for _ in range(clients)))
     return latencies, failures

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse
 
 from lib.core.model import ROLE_RIGHT, Right, Role, WorkingGroup
@@ -18,6 +18,7 @@ from .oversight import pushed
 router = APIRouter(prefix="/ui")
 
 GROUPS_PAGE = 25
+MEMBERS_PAGE = 50
 
 
 def _(message: str) -> str:  # marks a string for extraction; translated at render time
@@ -73,13 +74,17 @@ def folder_rights(caller: Caller, wg: WorkingGroup) -> list[tuple[str, str, str]
 
 
 async def render_group(
-    caller: Caller, gov: Governance, slug: str, status: int = 200, **ctx: object
-) -> HTMLResponse:
+    caller: Caller, gov: Governance, slug: str, status: int = 200, page: str = "", change: str = "",
+    **ctx: object,
+) -> HTMLResponse:  # fmt: skip
+    """The group page: ``page`` of its members, and the change form for member ``change`` if asked."""
     wg = gov.org().group(slug)
     if wg is None or wg.archived:
         raise HTTPException(404, caller._("This working group does not exist."))
     members = gov.members(slug)
-    names = await gov.display_names({m.user for m in members})
+    shown = paginate(members, page_number(page), MEMBERS_PAGE)
+    changing = next((m for m in members if m.user == change), None) if change else None
+    names = await gov.display_names({m.user for m in (*shown.items, *([changing] if changing else []))})
     a = caller.actor
     ctx.setdefault("values", {})
     svc = gov.requests
@@ -90,7 +95,8 @@ async def render_group(
         if r.objection_open(now) and slug in a.member_of
     ]
     return render(
-        caller, "group.html", "groups", status=status, wg=wg, members=members, names=names,
+        caller, "group.html", "groups", status=status, wg=wg, shown=shown, names=names, changing=changing,
+        params={"page": str(shown.number)} if shown.number > 1 else {},
         can_request=bool(can_request(a, RequestKind.ADD_MEMBER, slug)),
         can_join=bool(can_request(a, RequestKind.JOIN, slug)),
         roles=[r.value for r in Role], folder_rights=folder_rights(caller, wg),
@@ -99,8 +105,10 @@ async def render_group(
 
 
 @router.get("/groups/{slug}", response_class=HTMLResponse)
-async def group(slug: str, caller: CallerDep, gov: GovDep, request: Request) -> HTMLResponse:
-    return await render_group(caller, gov, slug, renew=request.query_params.get("renew", ""))
+async def group(
+    slug: str, caller: CallerDep, gov: GovDep, renew: str = "", page: str = "", change: str = ""
+) -> HTMLResponse:
+    return await render_group(caller, gov, slug, renew=renew, page=page, change=change)
 
 
 _OPTIONS = env.from_string(

@@ -21,6 +21,8 @@ from ..errors import status_for
 from ..render import render
 from .pages import render_group
 
+CHANGE_KINDS = {"change_role", "remove_member"}  # the group page's change form, shown again on an error
+
 router = APIRouter()
 
 
@@ -138,6 +140,7 @@ async def submit(
         )  # fmt: skip
     except InvalidRequest as exc:
         values = {
+            "kind": kind,
             "users": users,
             "emails": emails,
             "role": role,
@@ -153,6 +156,7 @@ async def submit(
             svc.gov,
             group,
             status=422,
+            change=users.strip() if kind in CHANGE_KINDS else "",
             errors=errors,
             values=values,
             flash=message,
