@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from lib.services.memo import Memo
 
 from .deps import Caller
 
@@ -45,3 +49,24 @@ def render(caller: Caller, template: str, active: str, status: int = 200, **ctx:
         caller=caller, _=caller._, nav=nav(caller, caller.pending), active=active, **ctx
     )
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+class Fragments:
+    """A part of a page rendered once and kept while what it shows is unchanged.
+
+    Big tables (the matrix, the statistics, the audit log) are the same for every reader in one
+    language until the organisation, the reading or the entries change: the ``objects`` (by
+    identity) and ``values`` (by equality) given must say everything the part depends on.
+    """
+
+    def __init__(self, template: str, size: int = 64) -> None:
+        self._template = env.get_template(template)
+        self._kept: Memo[Markup] = Memo(size)
+
+    def get(
+        self, objects: tuple[object, ...], values: tuple[Hashable, ...], context: Callable[[], dict[str, Any]]
+    ) -> Markup:
+        def build() -> Markup:
+            return Markup(self._template.render(**context()))  # noqa: S704 - an autoescaping environment
+
+        return self._kept.get(objects, values, build)

@@ -16,7 +16,7 @@ from lib.core.policy import (
 from lib.store.audit_repo import AuditFilter
 
 from ..deps import CallerDep, GovDep
-from ..render import render
+from ..render import Fragments, render
 from .oversight import AUDIT_PAGE, attachment, pushed, refused
 
 router = APIRouter()
@@ -69,6 +69,7 @@ def _moment(iso: str) -> str:
 
 
 AuditQueryDep = Annotated[AuditQuery, Depends()]
+ROWS = Fragments("_audit_rows.html")
 
 
 @router.get("/ui/audit", response_class=HTMLResponse)
@@ -81,8 +82,10 @@ async def audit_page(caller: CallerDep, gov: GovDep, q: AuditQueryDep, page: int
     values = q.values()
     errors = {k: caller._("Use a date like 2025-01-31.") for k in q.bad_dates()}
     chain = gov.audit.chain_status()  # hashes only what was appended since the last check
+    shown = tuple((e.seq, e.at, e.actor, e.action, e.subject, repr(e.detail), e.hash) for e in entries)
+    rows = ROWS.get((), (caller.lang, *shown), lambda: {"_": caller._, "entries": entries})
     response = render(
-        caller, "audit.html", "audit", status=422 if errors else 200, entries=entries, total=total,
+        caller, "audit.html", "audit", status=422 if errors else 200, entries=entries, rows=rows, total=total,
         page=page, pages=max(1, -(-total // AUDIT_PAGE)), values=values, errors=errors,
         chain=chain, checked_at=_moment(chain.whole_checked_at),
         query=lambda **more: urlencode({k: v for k, v in {**values, **more}.items() if v}),

@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse
-from markupsafe import Markup
 
 from lib.core.drift import Drift, adopt_changes
 from lib.core.errors import GovernanceError
@@ -25,11 +24,10 @@ from lib.core.policy import (
 from lib.core.state import FolderState, NextcloudState
 from lib.nextcloud.errors import NextcloudError
 from lib.services.governance import Governance
-from lib.services.memo import Memo
 from lib.store.org_repo import StaleOrganisation
 
 from ..deps import Caller, CallerDep, GovDep, WriterDep
-from ..render import env, render
+from ..render import Fragments, env, render
 from .oversight import MEMBER_DRIFT, error, pushed, refused, right_text, unread
 
 log = logging.getLogger(__name__)
@@ -185,11 +183,10 @@ async def render_matrix(caller: Caller, gov: Governance, status: int = 200, **ct
     mounts = paginate(folders_matching(org, desired, q), page, FOLDERS_PAGE)
     drift_ctx = await drift_context(caller, gov, int(ctx.pop("dpage", 1)), bool(ctx.pop("refresh", False)))
 
-    def table() -> Markup:
+    def table() -> dict[str, Any]:
         columns, rows = matrix(org, desired, caller, list(mounts.items))
         marks, texts = _marks(drift_ctx["drifts"]), _memo(lambda b: right_text(caller, b))
-        html = _TABLE.render(_=caller._, columns=columns, rows=rows, marks=marks, right_text=texts)
-        return Markup(html)  # noqa: S704 - rendered by the autoescaping environment
+        return {"_": caller._, "columns": columns, "rows": rows, "marks": marks, "right_text": texts}
 
     html = TABLES.get((org, desired, drift_ctx["view"]), (caller.lang, *mounts.items), table)
     response = render(
@@ -212,8 +209,8 @@ async def matrix_page(
     return await render_matrix(caller, gov, q=q, page=page, dpage=dpage, refresh=refresh)
 
 
-_DRIFT, _TABLE = env.get_template("_drift.html"), env.get_template("_matrix_table.html")
-TABLES: Memo[Markup] = Memo(64)  # the same table for every reader until the org or the reading changes
+_DRIFT = env.get_template("_drift.html")
+TABLES = Fragments("_matrix_table.html")  # the same for every reader until the org or the reading changes
 
 
 @router.get("/ui/matrix/drift", response_class=HTMLResponse)

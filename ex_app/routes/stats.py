@@ -6,12 +6,14 @@ import csv
 import io
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from markupsafe import Markup
 
 from lib.core.expiry import expiring_soon
 from lib.core.model import Membership, Organisation, OrgGroup, Role
@@ -25,7 +27,7 @@ from lib.services.memo import Memo
 from lib.store.audit_repo import csv_cell
 
 from ..deps import Caller, CallerDep, GovDep
-from ..render import render
+from ..render import Fragments, render
 from .oversight import DECIDED, attachment, pushed, refused
 
 router = APIRouter()
@@ -117,6 +119,10 @@ def duration_text(caller: Caller, d: timedelta | None) -> str:
     return caller._("%(n)s days", n=f"{hours / 24:.1f}")
 
 
+COUNTS = Fragments("_stats_counts.html")  # per organisation, day, language and page of groups
+ROLES = [r.value for r in Role]
+
+
 @router.get("/ui/stats", response_class=HTMLResponse)
 async def stats_page(caller: CallerDep, gov: GovDep, q: str = "", page: int = 1) -> HTMLResponse:
     decision = can_view_stats(caller.actor)
@@ -129,10 +135,19 @@ async def stats_page(caller: CallerDep, gov: GovDep, q: str = "", page: int = 1)
     names = await gov.display_names({m.user for m in soon})
     groups = {wg.slug: wg.name for wg in org.working_groups}
     shown = counts_page(figures.counts, q, page)
+    org_rows = [c for c in figures.counts if c.get("org")]
+
+    def table(title_id: str, rows: Sequence[dict[str, Any]]) -> Markup:
+        base = caller.proxy_base
+        return COUNTS.get(
+            (figures,), (caller.lang, base, title_id, q, shown.number),
+            lambda: {"_": caller._, "rows": rows, "roles": ROLES, "title_id": title_id, "base": base},
+        )  # fmt: skip
+
     response = render(
-        caller, "stats.html", "stats", shown=shown, org_rows=[c for c in figures.counts if c.get("org")],
-        q=q, params={"q": q} if q else {}, months=months, median=duration_text(caller, median), soon=soon,
-        names=names, group_names=groups, roles=[r.value for r in Role],
+        caller, "stats.html", "stats", shown=shown, group_table=table("members-title", shown.items),
+        org_table=table("org-members-title", org_rows), q=q, params={"q": q} if q else {}, months=months,
+        median=duration_text(caller, median), soon=soon, names=names, group_names=groups,
     )  # fmt: skip
     return pushed(response, caller, "/stats", {"q": q, "page": str(shown.number) if shown.number > 1 else ""})
 
