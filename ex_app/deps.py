@@ -17,7 +17,6 @@ from fastapi import Depends, HTTPException, Request
 from lib.core.policy import Actor
 from lib.i18n import gettext, pick_language
 from lib.services.governance import Governance
-from lib.store.org_repo import one_version_per_request
 
 _PAGE = re.compile(r"^(/[A-Za-z0-9._~-]+)*/apps/app_api/embedded/[a-z0-9_-]+/[a-z0-9_-]+$")
 _PROXY = re.compile(r"^(/[A-Za-z0-9._~-]+)*/apps/app_api/proxy/[a-z0-9_-]+$")
@@ -57,12 +56,11 @@ async def get_caller(request: Request, gov: Annotated[Governance, Depends(get_go
     page = request.headers.get("x-governance-page", "")
     proxy = request.headers.get("x-governance-proxy", "")
     s = gov.settings
-    one_version_per_request()
-    actor = gov.actor(uid)
+    actor, pending = gov.caller(uid)
     return Caller(
         uid=uid,
         actor=actor,
-        pending=gov.pending_count() if actor.operates else 0,
+        pending=pending,
         lang=lang,
         page_base=page
         if _PAGE.match(page)

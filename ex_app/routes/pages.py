@@ -89,11 +89,8 @@ async def render_group(
     ctx.setdefault("values", {})
     svc = gov.requests
     now = svc.now()
-    open_to_objection = [
-        r
-        for r in svc.repo.for_group(slug, {RequestState.PENDING})
-        if r.objection_open(now) and slug in a.member_of
-    ]
+    pending = svc.repo.for_group(slug, {RequestState.PENDING}) if slug in a.member_of else []
+    open_to_objection = [r for r in pending if r.objection_open(now)]  # members may object
     return render(
         caller, "group.html", "groups", status=status, wg=wg, shown=shown, names=names, changing=changing,
         params={"page": str(shown.number)} if shown.number > 1 else {},

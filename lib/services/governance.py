@@ -16,11 +16,12 @@ from sqlalchemy import Engine
 
 from lib.core.model import Membership, Organisation, WorkingGroup
 from lib.core.policy import Actor, actor_for
+from lib.core.request_kinds import RequestState
 from lib.settings import Settings
 from lib.store.audit_repo import SqlAuditLog
 from lib.store.db import make_engine, migrate
 from lib.store.journal import SqlJournal
-from lib.store.org_repo import OrgRepository
+from lib.store.org_repo import OrgRepository, one_version_per_request
 
 from .memo import Memo
 from .ports import Gateway
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from .sync import SyncService
 
 log = logging.getLogger(__name__)
+AWAITING_OPERATIONS = {RequestState.PENDING, RequestState.FAILED}
 
 
 @dataclass(frozen=True)
@@ -86,9 +88,18 @@ class Governance:
         return self.requests.sync
 
     def pending_count(self) -> int:
-        from lib.core.request_kinds import RequestState
+        return self.requests.repo.count(AWAITING_OPERATIONS)
 
-        return self.requests.repo.count({RequestState.PENDING, RequestState.FAILED})
+    def caller(self, uid: str) -> tuple[Actor, int]:
+        """The caller's role, and the requests awaiting operations if they operate (their badge).
+
+        Called once per HTTP request: one query for both, and the organisation's version it read
+        holds for the rest of the request (lib/store/org_repo.one_version_per_request).
+        """
+        version, pending = self.orgs.version_and(self.requests.repo.count_query(AWAITING_OPERATIONS))
+        one_version_per_request(version)
+        actor = self.actor(uid)
+        return actor, pending if actor.operates else 0
 
     def org(self) -> Organisation:
         return self.orgs.load()

@@ -138,7 +138,7 @@ class SqlAuditLog:
 
     # ---- the hash chain -------------------------------------------------------------------------
 
-    def chain_status(self, full: bool = False) -> ChainCheck:
+    def chain_status(self, full: bool = False, newest: AuditEntry | None = None) -> ChainCheck:
         """The chain's state, hashing only the entries appended since the last check.
 
         Entries found sound before are trusted, but the last of them is re-read and must be
@@ -150,7 +150,7 @@ class SqlAuditLog:
             known = self._verified
             if known is not None and not full:
                 if known.result.ok:
-                    known = self._extend(known)
+                    known = self._extend(known, newest)
                     self._remember(known)
                 return known.result
         return self._whole_chain(again=full)
@@ -187,17 +187,23 @@ class SqlAuditLog:
         self._verified = found
         self._stored += 1
 
-    def _extend(self, known: _Verified) -> _Verified:
+    @staticmethod
+    def _broken(before: ChainCheck, last: AuditEntry, why: str) -> _Verified:
+        return _Verified(ChainCheck(False, last.seq - 1, last.seq, why, before.whole_checked_at), None)
+
+    def _extend(self, known: _Verified, newest: AuditEntry | None) -> _Verified:
         """``known`` carried on to the entries appended since (a failure is a new result).
 
-        One query from the last entry found sound: it must read the same, the rest are new.
+        One query from the last entry found sound: it must read the same, the rest are new. None
+        when the caller just read the newest entry and it is that one (the audit page's first page).
         """
         before, last = known.result, known.last
+        if last is not None and newest is not None and newest.seq == last.seq:
+            changed = _changed(last, newest)
+            return known if not changed else self._broken(before, last, changed)
         stream = iter(self.entries(after=last.seq - 1 if last else 0))
         if last is not None and (changed := _changed(last, next(stream, None))):
-            return _Verified(
-                ChainCheck(False, last.seq - 1, last.seq, changed, before.whole_checked_at), None
-            )
+            return self._broken(before, last, changed)
         seen = _Tail(stream)
         check = verify_chain(seen, after=last)
         result = ChainCheck(

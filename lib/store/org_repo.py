@@ -7,7 +7,7 @@ from contextvars import ContextVar
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, ScalarSelect, delete, insert, select, update
 
 from lib.core.model import Grant, Membership, Naming, Organisation, Right, Role, WorkingGroup
 
@@ -22,6 +22,9 @@ def _grant(d: dict[str, Any]) -> Grant:
     return Grant(group=d["group"], right=Right[d["right"].upper()], path=d.get("path", ""))
 
 
+_VERSION = select(org_settings.c.value).where(org_settings.c.key == "version").scalar_subquery()
+
+
 class _View:
     """The organisation version one HTTP request has seen (None: ask the database)."""
 
@@ -31,14 +34,17 @@ class _View:
 _view: ContextVar[_View | None] = ContextVar("org_view", default=None)
 
 
-def one_version_per_request() -> None:
-    """From here on, the calling context (one HTTP request) asks the database for the version once.
+def one_version_per_request(version: int | None = None) -> None:
+    """From here on, the calling context (one HTTP request) asks the database for the version once
+    (or never, when the caller just read it: ``version``).
 
     A page calls ``load`` several times (the caller's role, then the page's own data); each call
     was a query. A long-lived context (a background loop) never calls this: it checks every time.
     Saving in the request forgets the version seen, so the request then sees its own save.
     """
-    _view.set(_View())
+    view = _View()
+    view.version = version
+    _view.set(view)
 
 
 def _forget_view() -> None:
@@ -56,8 +62,14 @@ class OrgRepository:
 
     def version(self) -> int:
         with self._engine.connect() as conn:
-            v = conn.execute(select(org_settings.c.value).where(org_settings.c.key == "version")).scalar()
+            v = conn.execute(select(_VERSION)).scalar()
         return int(v or 0)
+
+    def version_and(self, other: ScalarSelect[int]) -> tuple[int, int]:
+        """The version and ``other``'s number in one round trip (every page needs both)."""
+        with self._engine.connect() as conn:
+            row = conn.execute(select(_VERSION.label("version"), other.label("other"))).one()
+        return int(row.version or 0), int(row.other or 0)
 
     def load(self) -> Organisation:
         view = _view.get()

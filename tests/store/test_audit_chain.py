@@ -181,3 +181,35 @@ def test_a_page_past_the_last_is_empty_but_still_counts(audit: SqlAuditLog) -> N
     entries, total = audit.page(AuditFilter(since="2026-03-02", until="2026-03-02"), offset=0, limit=2)
     assert [e.seq for e in entries] == [3, 2] and total == 3
     assert audit.page(AuditFilter(until="2026-03-01"))[1] == 0
+
+
+def newest(audit: SqlAuditLog):  # type: ignore[no-untyped-def]
+    entries, _total = audit.page(AuditFilter(), limit=1)
+    return entries[0]
+
+
+def test_the_audit_pages_newest_entry_spares_the_chain_its_query_when_nothing_was_added(
+    audit: SqlAuditLog, engine: Engine
+) -> None:
+    from sqlalchemy import event
+
+    append(audit, 3)
+    assert audit.chain_status().ok
+    queries: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: queries.append(a[2]))
+    shown = newest(audit)
+    asked = len(queries)
+    assert audit.chain_status(newest=shown).checked == 3 and len(queries) == asked
+    append(audit, 2, start=3)
+    check = audit.chain_status(newest=newest(audit))  # two more: read and hashed
+    assert check.ok and check.checked == 5
+
+
+def test_the_newest_entry_shown_edited_since_it_was_checked_breaks_the_chain(
+    audit: SqlAuditLog, engine: Engine
+) -> None:
+    append(audit, 3)
+    assert audit.chain_status().ok
+    tamper(engine, 3)
+    check = audit.chain_status(newest=newest(audit))
+    assert not check.ok and check.first_broken_seq == 3 and check.reason == "changed after it was checked"
