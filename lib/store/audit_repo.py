@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lib.core.audit import GENESIS, AuditEntry, ChainCheck, chain_hash, verify_chain
 
+from .db import reader
 from .tables import audit_log
 
 
@@ -44,6 +45,7 @@ class SqlAuditLog:
 
     def __init__(self, engine: Engine, clock: Any = None) -> None:
         self._engine = engine
+        self._reads = reader(engine)  # single-statement reads
         self._clock = clock or (lambda: datetime.now(UTC))
         self._verified: _Verified | None = None
         self._stored = 0  # results remembered so far: a full check keeps a failure found while it ran
@@ -95,7 +97,7 @@ class SqlAuditLog:
 
     def page(self, f: AuditFilter, offset: int = 0, limit: int = 50) -> tuple[list[AuditEntry], int]:
         conds = self._where(f)
-        with self._engine.connect() as conn:
+        with self._reads.connect() as conn:
             if not conds:  # seq runs 1..N (append takes the next one): the index answers, no count scan
                 top = select(func.coalesce(func.max(audit_log.c.seq), 0)).scalar_subquery()
                 rows = list(
@@ -111,10 +113,10 @@ class SqlAuditLog:
             total = int(conn.execute(select(func.count()).select_from(audit_log).where(*conds)).scalar_one())
             if offset >= total:  # the newest-first scan would read the whole log to find nothing
                 return [], total
-            rows = conn.execute(
+            found = conn.execute(
                 select(audit_log).where(*conds).order_by(audit_log.c.seq.desc()).offset(offset).limit(limit)
             )
-            return [_entry(r) for r in rows], total
+            return [_entry(r) for r in found], total
 
     def entries(
         self, f: AuditFilter | None = None, batch: int = 1000, after: int = 0
@@ -122,7 +124,7 @@ class SqlAuditLog:
         """Every entry in order (those after seq ``after``), streamed in batches (chain check, CSV)."""
         conds = self._where(f) if f else []
         while True:
-            with self._engine.connect() as conn:
+            with self._reads.connect() as conn:
                 rows = list(
                     conn.execute(
                         select(audit_log)

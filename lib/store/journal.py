@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lib.core.changes import Change, change_from_data
 
+from .db import reader
 from .tables import journal_changes, journal_runs
 
 
@@ -22,6 +23,7 @@ class SqlJournal:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._reads = reader(engine)  # single-statement reads
 
     def begin(self, run_id: str, changes: Sequence[Change], actor: str, request_id: int | None) -> None:
         try:
@@ -53,7 +55,7 @@ class SqlJournal:
                 )
 
     def pending(self, run_id: str) -> list[Change]:
-        with self._engine.connect() as conn:
+        with self._reads.connect() as conn:
             rows = conn.execute(
                 select(journal_changes.c.change)
                 .where(journal_changes.c.run_id == run_id, journal_changes.c.status != "done")
@@ -93,18 +95,18 @@ class SqlJournal:
         self._mark(run_id, change, "failed", error)
 
     def unfinished_runs(self) -> list[str]:
-        with self._engine.connect() as conn:
+        with self._reads.connect() as conn:
             return [
                 r.run_id for r in conn.execute(select(journal_runs).where(journal_runs.c.status == "running"))
             ]
 
     def run_status(self, run_id: str) -> str | None:
-        with self._engine.connect() as conn:
+        with self._reads.connect() as conn:
             return conn.execute(select(journal_runs.c.status).where(journal_runs.c.run_id == run_id)).scalar()
 
     def last_change_at(self) -> datetime | None:
         """When a change last started or ended in Nextcloud, by any process (a reading taken before
         is out of date: lib/services/sync.SyncService.last_view)."""
-        with self._engine.connect() as conn:
+        with self._reads.connect() as conn:
             at = conn.execute(select(func.max(journal_changes.c.updated_at))).scalar()
         return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at  # SQLite: naive

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, ScalarSelect, delete, insert, select, update
 
 from lib.core.model import Grant, Membership, Naming, Organisation, Right, Role, WorkingGroup
 
+from .db import reader
 from .tables import memberships, org_settings, working_groups
 
 
@@ -57,17 +58,18 @@ class OrgRepository:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._reads = reader(engine)  # single-statement reads
         self._cache: tuple[int, Organisation] | None = None
         self._lock = threading.Lock()
 
     def version(self) -> int:
-        with self._engine.connect() as conn:
+        with self._reads.connect() as conn:
             v = conn.execute(select(_VERSION)).scalar()
         return int(v or 0)
 
     def version_and(self, other: ScalarSelect[int]) -> tuple[int, int]:
         """The version and ``other``'s number in one round trip (every page needs both)."""
-        with self._engine.connect() as conn:
+        with self._reads.connect() as conn:
             row = conn.execute(select(_VERSION.label("version"), other.label("other"))).one()
         return int(row.version or 0), int(row.other or 0)
 
@@ -81,13 +83,17 @@ class OrgRepository:
         with self._lock:
             if self._cache and self._cache[0] == version:
                 return self._cache[1]
-        org = self._read()
+        version, org = self._read()
+        if view is not None:
+            view.version = version
         with self._lock:
             self._cache = (version, org)
         return org
 
-    def _read(self) -> Organisation:
+    def _read(self) -> tuple[int, Organisation]:
+        """The organisation and its version, from one snapshot (a save may run meanwhile)."""
         with self._engine.connect() as conn:
+            conn.execution_options(isolation_level="SERIALIZABLE")
             settings = {r.key: r.value for r in conn.execute(select(org_settings))}
             wgs = tuple(
                 WorkingGroup(
@@ -105,7 +111,8 @@ class OrgRepository:
                 for r in conn.execute(select(memberships).order_by(memberships.c.id))
             )
         naming = Naming(**settings["naming"]) if "naming" in settings else Naming()
-        return Organisation(name=settings.get("name", ""), working_groups=wgs, memberships=ms, naming=naming)
+        org = Organisation(name=settings.get("name", ""), working_groups=wgs, memberships=ms, naming=naming)
+        return int(settings.get("version") or 0), org
 
     def save(self, org: Organisation, expected_version: int | None = None) -> int:
         """Replace the stored organisation; refuse (ValueError) if someone saved in between."""

@@ -23,6 +23,7 @@ from lib.core.request_kinds import (
     Transition,
 )
 
+from .db import reader
 from .tables import access_requests, locks, sent_notifications, used_tokens
 
 
@@ -121,6 +122,7 @@ def request_from_data(rid: int, version: int, d: dict[str, Any]) -> AccessReques
 class RequestRepository:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._reads = reader(engine)  # single-statement reads
 
     def add(self, r: AccessRequest) -> AccessRequest:
         now = datetime.now(UTC)
@@ -142,7 +144,7 @@ class RequestRepository:
         return replace(r, id=int(rid))
 
     def get(self, rid: int) -> AccessRequest | None:
-        with self._engine.connect() as conn:
+        with self._reads.connect() as conn:
             row = conn.execute(select(access_requests).where(access_requests.c.id == rid)).first()
         return request_from_data(row.id, row.version, row.data) if row else None
 
@@ -168,7 +170,7 @@ class RequestRepository:
         self, *conds: Any, newest_first: bool = True, limit: int = 200, offset: int = 0
     ) -> list[AccessRequest]:
         order = access_requests.c.id.desc() if newest_first else access_requests.c.id
-        with self._engine.connect() as conn:
+        with self._reads.connect() as conn:
             rows = conn.execute(
                 select(access_requests).where(*conds).order_by(order).limit(limit).offset(offset)
             )
@@ -187,7 +189,7 @@ class RequestRepository:
         )
 
     def count(self, states: set[RequestState]) -> int:
-        with self._engine.connect() as conn:
+        with self._reads.connect() as conn:
             return int(conn.execute(select(self.count_query(states))).scalar_one())
 
     @staticmethod
@@ -199,7 +201,7 @@ class RequestRepository:
     def all_rows(self) -> list[tuple[str, str, datetime, datetime]]:
         """(kind, state, created_at, updated_at) of every request, for statistics."""
         c = access_requests.c
-        with self._engine.connect() as conn:
+        with self._reads.connect() as conn:
             return [
                 (r[0], r[1], r[2], r[3])
                 for r in conn.execute(select(c.kind, c.state, c.created_at, c.updated_at))
@@ -217,7 +219,7 @@ class RequestRepository:
 
     def live_notifications(self, request_id: int, purpose: str) -> list[tuple[int, str, str]]:
         c = sent_notifications.c
-        with self._engine.connect() as conn:
+        with self._reads.connect() as conn:
             rows = conn.execute(
                 select(c.id, c.uid, c.object_id).where(
                     c.request_id == request_id, c.purpose == purpose, c.deleted.is_(False)
@@ -233,7 +235,7 @@ class RequestRepository:
 
     def was_notified(self, request_id: int, uid: str, purpose: str) -> bool:
         c = sent_notifications.c
-        with self._engine.connect() as conn:
+        with self._reads.connect() as conn:
             q = select(c.id).where(c.request_id == request_id, c.uid == uid, c.purpose == purpose)
             return conn.execute(q).first() is not None
 

@@ -40,3 +40,17 @@ def test_a_connection_used_moments_ago_is_not_pinged(db_url: str, monkeypatch: p
     with pytest.raises(exc.OperationalError), engine.connect() as conn:  # type: ignore[attr-defined]
         conn.execute(text("SELECT 1"))
     engine.dispose()  # type: ignore[attr-defined]
+
+
+def test_a_pinged_connection_serves_reads_and_writes(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ping must leave no transaction open (a read in autocommit could not start then)."""
+    from lib.store.db import migrate, reader
+    from lib.store.org_repo import OrgRepository
+
+    monkeypatch.setattr(db, "IDLE_PING", 0.0)
+    engine = make_engine(db_url)
+    migrate(engine)
+    with reader(engine).connect() as conn:
+        assert conn.execute(text("SELECT 1")).scalar() == 1
+    assert OrgRepository(engine).version() == 0
+    engine.dispose()
