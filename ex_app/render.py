@@ -66,7 +66,8 @@ class Fragments:
     def get(
         self, objects: tuple[object, ...], values: tuple[Hashable, ...], context: Callable[[], dict[str, Any]]
     ) -> Markup:
-        def build() -> Markup:
-            return Markup(self._template.render(**context()))  # noqa: S704 - an autoescaping environment
+        return self._kept.get(objects, values, lambda: self.render(context()))
 
-        return self._kept.get(objects, values, build)
+    def render(self, context: dict[str, Any]) -> Markup:
+        """Rendered now, not kept (a part showing what one person typed)."""
+        return Markup(self._template.render(**context))  # noqa: S704 - an autoescaping environment

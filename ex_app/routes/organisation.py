@@ -25,7 +25,7 @@ from lib.services.governance import Governance
 from lib.store.org_repo import StaleOrganisation
 
 from ..deps import Caller, CallerDep, GovDep, WriterDep
-from ..render import render
+from ..render import Fragments, render
 from .oversight import attachment, error, pushed, refused, right_text, unread
 
 router = APIRouter()
@@ -46,6 +46,9 @@ class FieldError(Exception):
         self.message = message
 
 
+CARDS = Fragments("_org_cards.html")  # per organisation, language and page of groups
+
+
 def render_org(
     caller: Caller,
     gov: Governance,
@@ -60,14 +63,21 @@ def render_org(
     group just saved or refused), else the first."""
     ctx.setdefault("form_errors", {})
     ctx.setdefault("values", {})
-    groups: Sequence[WorkingGroup] = gov.org().working_groups
+    org = gov.org()
+    groups: Sequence[WorkingGroup] = org.working_groups
     query = q.strip()
     if query:
         groups = search(groups, query, lambda wg: (wg.name, wg.slug, wg.purpose))
     number = page_number(page) if page or not focus else page_of(groups, lambda wg: wg.slug == focus)
     shown = paginate(groups, number, ORG_PAGE)
+    context = {"_": caller._, "caller": caller, "shown": shown, "form_errors": ctx["form_errors"],
+               "values": ctx["values"]}  # fmt: skip
+    if ctx["form_errors"] or ctx["values"]:
+        cards = CARDS.render(context)
+    else:
+        cards = CARDS.get((org,), (caller.lang, caller.proxy_base, query, shown.number), lambda: context)
     response = render(
-        caller, "organisation.html", "org", status=status, shown=shown, q=query,
+        caller, "organisation.html", "org", status=status, shown=shown, q=query, cards=cards,
         params={"q": query} if query else {}, **ctx,
     )  # fmt: skip
     kept = {"q": query, "page": str(shown.number) if shown.number > 1 else ""}
