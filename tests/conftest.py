@@ -8,6 +8,7 @@ Each test gets a fresh database: SQLite by default, and PostgreSQL too where a t
 from __future__ import annotations
 
 import base64
+import gc
 import os
 import uuid
 from collections.abc import Iterator
@@ -44,6 +45,13 @@ def _pg_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _unfreeze() -> Iterator[None]:
+    """A worker freezes what it holds (lib/services/heap.py); a test's app must not stay frozen after it."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -23,6 +23,7 @@ from lib.store.db import make_engine, migrate
 from lib.store.journal import SqlJournal
 from lib.store.org_repo import OrgRepository, one_version_per_request
 
+from .heap import settle
 from .memo import Memo
 from .ports import Gateway
 
@@ -65,6 +66,7 @@ class Governance:
         self._tasks: list[asyncio.Task[None]] = []
         self._requests: RequestService | None = None
         self._summaries: Memo[list[GroupSummary]] = Memo()
+        self._settled: Organisation | None = None
 
     def migrate(self) -> None:
         migrate(self.engine)
@@ -102,7 +104,11 @@ class Governance:
         return actor, pending if actor.operates else 0
 
     def org(self) -> Organisation:
-        return self.orgs.load()
+        org = self.orgs.load()
+        if org is not self._settled:  # a new organisation: long-lived until the next save
+            self._settled = org
+            settle()
+        return org
 
     def actor(self, uid: str) -> Actor:
         return actor_for(self.org(), uid, today=self.today())
