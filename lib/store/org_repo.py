@@ -92,8 +92,9 @@ class OrgRepository:
 
     def _read(self) -> tuple[int, Organisation]:
         """The organisation and its version, from one snapshot (a save may run meanwhile)."""
-        with self._engine.connect() as conn:
-            conn.execution_options(isolation_level="SERIALIZABLE")
+        with self._engine.connect() as conn:  # PostgreSQL: a snapshot that never fails a reader
+            snapshot = "REPEATABLE READ" if self._engine.dialect.name == "postgresql" else "SERIALIZABLE"
+            conn.execution_options(isolation_level=snapshot)
             settings = {r.key: r.value for r in conn.execute(select(org_settings))}
             wgs = tuple(
                 WorkingGroup(
