@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,9 +53,16 @@ class SqlAuditLog:
         self._stored = 0  # results remembered so far: a full check keeps a failure found while it ran
         self._lock = threading.Lock()  # guards the two above; held through a (short) incremental check
         self._whole_lock = threading.Lock()  # one full check at a time
+        self._append_lock = threading.Lock()
 
     def append(self, actor: str, action: str, subject: str, detail: dict[str, Any]) -> None:
-        for _ in range(20):  # two processes may race for the next seq: the primary key decides
+        with self._append_lock:  # threads of this process take turns; other processes race below
+            self._append(actor, action, subject, detail)
+
+    def _append(self, actor: str, action: str, subject: str, detail: dict[str, Any]) -> None:
+        for attempt in range(20):  # two processes may race for the next seq: the primary key decides
+            if attempt:
+                time.sleep(random.uniform(0, 0.01 * attempt))  # apart, or they race again
             try:
                 with self._engine.begin() as conn:
                     last = conn.execute(

@@ -213,3 +213,16 @@ def test_the_newest_entry_shown_edited_since_it_was_checked_breaks_the_chain(
     tamper(engine, 3)
     check = audit.chain_status(newest=newest(audit))
     assert not check.ok and check.first_broken_seq == 3 and check.reason == "changed after it was checked"
+
+
+def test_two_processes_appending_at_once_keep_one_unbroken_chain(engine: Engine) -> None:
+    """Two logs on one database stand for two workers: they race for each next seq and retry."""
+    logs = [SqlAuditLog(engine), SqlAuditLog(engine)]
+
+    def work(i: int) -> None:
+        logs[i % 2].append("claire", "request.approved", f"worker:{i}", {})
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(work, range(60)))
+    check = SqlAuditLog(engine).verify_whole_chain()
+    assert check.ok and check.checked == 60
