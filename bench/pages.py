@@ -150,7 +150,8 @@ def serve(settings: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
             if httpx.get(f"{url}/heartbeat", timeout=2).status_code == 200:
                 return proc
         except httpx.TransportError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     proc.kill()
     raise RuntimeError(f"the app did not start: {log.read_text()[-2000:]}")
 

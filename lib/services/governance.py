@@ -89,9 +89,6 @@ class Governance:
     def sync(self) -> SyncService:
         return self.requests.sync
 
-    def pending_count(self) -> int:
-        return self.requests.repo.count(AWAITING_OPERATIONS)
-
     def caller(self, uid: str) -> tuple[Actor, int]:
         """The caller's role, and the requests awaiting operations if they operate (their badge).
 

@@ -205,7 +205,7 @@ class SqlAuditLog:
     def _extend(self, known: _Verified, newest: AuditEntry | None) -> _Verified:
         """``known`` carried on to the entries appended since (a failure is a new result).
 
-        One query from the last entry found sound: it must read the same, the rest are new. None
+        One query from the last entry found sound: it must read the same, the rest are new. No query
         when the caller just read the newest entry and it is that one (the audit page's first page).
         """
         before, last = known.result, known.last

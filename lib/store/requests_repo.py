@@ -188,10 +188,6 @@ class RequestRepository:
             access_requests.c.grp == slug, access_requests.c.state.in_([s.value for s in states])
         )
 
-    def count(self, states: set[RequestState]) -> int:
-        with self._reads.connect() as conn:
-            return int(conn.execute(select(self.count_query(states))).scalar_one())
-
     @staticmethod
     def count_query(states: set[RequestState]) -> ScalarSelect[int]:
         """How many requests are in ``states``, as a subquery (asked with another in one round trip)."""
