@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import random
+import secrets
 import statistics
 import subprocess
 import sys
@@ -40,7 +41,7 @@ from tests.conftest import _pg_database, appapi_headers
 from tests.servers import free_port
 from tests.standin import StandIn
 
-SECRET = "bench-secret-0123456789"
+SECRET = secrets.token_urlsafe(32)  # Settings refuse a weak secret; a new one each run
 CLIENTS, AUDIT_ENTRIES = 20, 50_000
 SLOW_MS, ONE_SHOT_MS = 1000.0, 5000.0  # warm answer over SLOW_MS: 1 client; cold over ONE_SHOT_MS: 1 call
 OPERATOR = "user0830"  # in the operations group (bench/engine.py _memberships): every page is allowed

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import secrets
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -29,7 +30,7 @@ from lib.settings import Settings
 from tests.fakes import FakeAudit
 from tests.standin import StandIn
 
-SECRET = "bench-secret-0123456789"
+SECRET = secrets.token_urlsafe(32)  # Settings refuse a weak secret; a new one each run
 ORG_CHANGES = 50
 
 

@@ -1,37 +1,74 @@
-"""AppAPI authentication of every request: nc_py_api's middleware, without its per-request client.
+"""AppAPI authentication of every request, checked here so that nothing secret is ever printed or logged.
 
-``nc_py_api.ex_app.integration_fastapi.AppAPIAuthMiddleware`` builds a new ``AsyncNextcloudApp``
-(configuration, two HTTP sessions) for every request only to call ``sign_check``, which reads
-nothing but the configuration (nc_py_api/_session.py ``NcSessionAppBasic.sign_check``: app id and
-secret against the EX-APP-ID and AUTHORIZATION-APP-API headers). That costs about 1.2 ms a
-request; this subclass builds one for the process and keeps nc_py_api's checks and answers.
+nc_py_api's ``AppAPIAuthMiddleware`` calls ``NcSessionAppBasic.sign_check`` (nc_py_api/_session.py),
+whose refusal reads ``Invalid App secret:<sent> != <the real secret>`` and which
+``_request_sign_check`` (nc_py_api/ex_app/integration_fastapi.py) prints to stdout: anyone reaching
+the port could write the app secret into the logs (issue 13.3). The checks are the same as
+``sign_check``'s, the answers the same as the middleware's (401 ``Unauthorized``, /heartbeat open):
+
+* ``EX-APP-ID``, ``EX-APP-VERSION`` and ``AUTHORIZATION-APP-API`` are present;
+* ``EX-APP-ID`` is this app's id;
+* ``AUTHORIZATION-APP-API`` is base64 of ``<user>:<app secret>`` (nc_py_api/_misc.py
+  ``get_username_secret_from_headers``; the user is empty for calls made by AppAPI itself), the
+  secret compared in constant time.
+
+A refusal is logged with its reason only, never a header's value.
 """
 
 from __future__ import annotations
 
-from functools import cached_property
+import base64
+import binascii
+import hmac
+import logging
 
-from nc_py_api import AsyncNextcloudApp
-from nc_py_api.ex_app import AppAPIAuthMiddleware
-from nc_py_api.ex_app.integration_fastapi import _request_sign_check
-from starlette.exceptions import HTTPException
-from starlette.requests import HTTPConnection
-from starlette.types import Receive, Scope, Send
+from starlette.datastructures import Headers
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
+OPEN_PATHS = frozenset({"heartbeat"})  # as nc_py_api: AppAPI's health check carries no signature
 
 
-class AppAPIAuth(AppAPIAuthMiddleware):  # type: ignore[misc]  # nc_py_api ships no stubs
-    @cached_property
-    def _nc(self) -> AsyncNextcloudApp:
-        return AsyncNextcloudApp()  # after create_app exported the settings to the environment
+class Refused(Exception):
+    """Why a request is not AppAPI's: a reason safe to log (no header value in it)."""
+
+
+def authenticated_user(headers: Headers, app_id: str, app_secret: str) -> str:
+    """The Nextcloud user AppAPI calls for ("" for AppAPI itself); :class:`Refused` if not AppAPI."""
+    sent_id = headers.get("ex-app-id", "")
+    authorization = headers.get("authorization-app-api", "")
+    if not sent_id or not headers.get("ex-app-version") or not authorization:
+        raise Refused("missing AppAPI headers")
+    if not hmac.compare_digest(sent_id.encode(), app_id.encode()):
+        raise Refused("another app id")
+    try:
+        user, colon, secret = base64.b64decode(authorization, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise Refused("malformed AUTHORIZATION-APP-API") from None
+    if not colon or not app_secret or not hmac.compare_digest(secret.encode(), app_secret.encode()):
+        raise Refused("wrong app secret")
+    return user
+
+
+class AppAPIAuth:
+    """Pure ASGI middleware: sets ``scope["username"]`` or answers 401, as nc_py_api's does.
+
+    The app id and secret come from the app's Settings (``app.state.gov.settings``, built once).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
+        if scope["type"] not in ("http", "websocket") or scope["path"].lstrip("/") in OPEN_PATHS:
             await self.app(scope, receive, send)
             return
-        if scope.get("path", "").lstrip("/") != "heartbeat":  # as nc_py_api: the only open route
-            try:
-                scope["username"] = _request_sign_check(HTTPConnection(scope), self._nc)
-            except HTTPException as exc:
-                await self._on_error(exc.status_code, exc.detail)(scope, receive, send)
-                return
+        settings = scope["app"].state.gov.settings
+        try:
+            scope["username"] = authenticated_user(Headers(scope=scope), settings.app_id, settings.app_secret)
+        except Refused as why:
+            log.info("refused a request to %s: %s", scope["path"], why)
+            await PlainTextResponse("Unauthorized", status_code=401)(scope, receive, send)
+            return
         await self.app(scope, receive, send)

@@ -56,7 +56,7 @@ async def get_caller(request: Request, gov: Annotated[Governance, Depends(get_go
     page = request.headers.get("x-governance-page", "")
     proxy = request.headers.get("x-governance-proxy", "")
     s = gov.settings
-    actor, pending = gov.caller(uid)
+    actor, pending = gov.caller(uid, is_admin=await gov.setup.is_admin(uid))
     return Caller(
         uid=uid,
         actor=actor,

@@ -45,7 +45,7 @@ async def start_demo(standin_port: int = 0, app_port: int = 0, storage: Path = R
     from .main import create_app
 
     app_port = app_port or free_port()
-    secret = secrets.token_urlsafe(24)
+    secret = secrets.token_urlsafe(32)  # Settings refuse a weak secret: a strong one, new each run
     standin = StandIn(app_secret=secret, exapp_url=f"http://127.0.0.1:{app_port}")
     seed_demo(standin)
     url = standin.start(port=standin_port)

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from lib.core.errors import Forbidden, IllegalTransition, InvalidOrganisation, InvalidRequest, InvalidToken
+from lib.core.errors import (
+    Forbidden,
+    IllegalTransition,
+    InvalidOrganisation,
+    InvalidRequest,
+    InvalidToken,
+    UnsafePlan,
+)
 from lib.services.requests import AlreadyDecided, NotFound
 from lib.services.sync import StalePlan
 
@@ -11,6 +18,7 @@ STATUS: list[tuple[type[Exception], int]] = [
     (NotFound, 404),
     (AlreadyDecided, 409),
     (StalePlan, 409),
+    (UnsafePlan, 409),
     (IllegalTransition, 409),
     (InvalidRequest, 422),
     (InvalidOrganisation, 422),

@@ -23,6 +23,8 @@ def make_enabled_handler(gov: Governance):  # type: ignore[no-untyped-def]
                 if problem:
                     return problem
                 await nc.ui.top_menu.register(menu, s.app_display_name, "img/app.svg")
+                # Nextcloud loads these sorted by path, not in this order (NEXTCLOUD.md §2.2):
+                # js/governance-main.js waits for htmx itself.
                 await nc.ui.resources.set_script("top_menu", menu, "js/htmx.min")
                 await nc.ui.resources.set_script("top_menu", menu, "js/governance-main")
                 await nc.ui.resources.set_style("top_menu", menu, "css/governance")

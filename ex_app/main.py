@@ -21,7 +21,8 @@ from lib.settings import Settings
 from .auth import AppAPIAuth
 from .errors import status_for
 from .lifecycle import make_enabled_handler
-from .routes import audit, matrix, organisation, pages, requests, stats
+from .log_filters import redact_server_logs
+from .routes import audit, matrix, organisation, pages, requests, setup, stats
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +58,7 @@ def create_app(
     migrating one database at once would race).
     """
     export_for_nc_py_api(settings)
+    redact_server_logs()  # decision-link tokens never reach the access log
     gov = governance or Governance(settings, gateway_factory)
 
     @asynccontextmanager
@@ -78,7 +80,7 @@ def create_app(
         os.chdir(cwd)
     app.include_router(pages.router)
     app.include_router(requests.router)
-    for module in (matrix, audit, organisation, stats):
+    for module in (matrix, audit, organisation, stats, setup):
         app.include_router(module.router)
     _install_error_handlers(app)
     return app

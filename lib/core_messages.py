@@ -40,6 +40,7 @@ CORE_MESSAGES = [
     _("This request does not concern you."),
     _("Only the board and the operations team may see this."),
     _("You need an account to ask for this."),
+    _("Only a Nextcloud administrator may do this."),
     _("This decision link is not valid."),
     _("This decision link has expired; open the request in the app."),
     _("This decision link was sent to another operator."),

@@ -53,3 +53,13 @@ def error_text(lang: str, exc: Exception) -> str:
     if template and "{" not in template:
         return gettext(lang, template)
     return getattr(exc, "message", "") or str(exc)
+
+
+def say(lang: str, phrase: object) -> str:
+    """A :class:`lib.core.wording.Phrase` in ``lang``: its parameters first, then the sentence."""
+    message = getattr(phrase, "message", None)
+    if message is None:
+        return str(phrase)
+    params = {k: say(lang, v) for k, v in getattr(phrase, "params", {}).items()}
+    text = translations(lang).ugettext(message)
+    return text % params if params else text

@@ -5,17 +5,27 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_SECRET = 32
+WEAK_SECRET = (
+    "APP_SECRET must be the app's secret registered with AppAPI, at least %d characters long (it is %d):"
+    " it proves that a request comes from Nextcloud and signs the decision links. Generate one with"
+    " `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'` and register the app with it."
+)
 
 
 class Settings(BaseSettings):
     """Everything the ExApp needs; built once at start-up and passed in, never global."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # hide_input_in_errors: a refused secret is not echoed in the start-up error
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     app_id: str = "governance"
-    app_secret: str = ""
+    # No default that works: with none, anyone reaching the port could act as any user, and the key
+    # of the decision links (derived from it, lib/services/requests.py) would be public.
+    app_secret: str = Field(default="", validate_default=True)
     app_version: str = "1.0.0"
     app_host: str = "127.0.0.1"
     app_port: int = 9035
@@ -39,6 +49,13 @@ class Settings(BaseSettings):
     governance_read_wait: float = 2.0
     # Off only for measurements (bench/pages.py): expiry, readings and chain checks stay idle.
     governance_background: bool = True
+
+    @field_validator("app_secret")
+    @classmethod
+    def _refuse_weak_secret(cls, value: str) -> str:
+        if len(value) < MIN_SECRET:
+            raise ValueError(WEAK_SECRET % (MIN_SECRET, len(value)))
+        return value
 
     @property
     def db_url(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import gc
 import os
+import secrets
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -28,7 +29,7 @@ from lib.settings import Settings
 from tests.servers import ServerThread
 from tests.standin import StandIn
 
-SECRET = "test-secret-0123456789"
+SECRET = secrets.token_urlsafe(32)  # a strong random secret per run, as Settings require (no default)
 PG_URL = os.environ.get("GOVERNANCE_TEST_POSTGRES_URL", "")
 
 

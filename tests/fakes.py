@@ -56,6 +56,10 @@ class FakeJournal:
     def unfinished_runs(self) -> list[str]:
         return [run_id for run_id, run in self.runs.items() if any(e.status != "done" for e in run.entries)]
 
+    def open_run_of(self, request_id: int) -> str | None:
+        runs = [r for r, run in self.runs.items() if run.request_id == request_id]
+        return next((r for r in reversed(runs) if r in self.unfinished_runs()), None)
+
     def statuses(self, run_id: str) -> list[str]:
         return [e.status for e in self.runs[run_id].entries]
 
@@ -79,3 +83,92 @@ class FakeAudit:
 
     def actions(self) -> list[str]:
         return [e.action for e in self.entries]
+
+
+class FakeGateway:
+    """The ``Gateway`` port over a ``NextcloudState`` in memory, counting calls as Nextcloud would.
+
+    Call counts follow lib/nextcloud/gateway.py: a person's groups is one call, the folder list one,
+    one PROPFIND per folder with ACLs, one call per write (the real adapter may check first).
+    """
+
+    def __init__(self, state: Any, users: dict[str, str] | None = None) -> None:
+        from lib.core.state import NextcloudState
+
+        self.state: NextcloudState = state
+        self.users = users or {}
+        self.calls: list[str] = []
+        self.notes: list[tuple[str, str, dict[str, Any], str]] = []
+        self.fail_on: set[str] = set()  # change kinds whose apply raises as Nextcloud refusing
+
+    async def read_state(self, managed: Any, mount_points: Any, *, rule_paths: Any = None) -> Any:
+        from lib.core.plan import copy_state
+
+        self.calls.append("read_state")
+        whole = copy_state(self.state)
+        whole.groups = {g: m for g, m in whole.groups.items() if managed(g)}
+        whole.folders = {m: f for m, f in whole.folders.items() if m in mount_points}
+        return whole
+
+    async def read_objects(
+        self,
+        managed: Any,
+        *,
+        users: Any = (),
+        groups: Any = (),
+        mount_points: Any = (),
+        rule_paths: Any = None,
+    ) -> Any:
+        from lib.core.plan import copy_state
+        from lib.core.state import NextcloudState
+
+        users, groups = list(users), list(groups)
+        self.calls += [f"groups_of:{u}" for u in users]
+        seen = {g for g, members in self.state.groups.items() if set(users) & members}
+        if set(groups) - seen:
+            self.calls.append("group_search")
+        found = NextcloudState()
+        for gid in groups:
+            if gid in self.state.groups:
+                found.groups[gid] = self.state.groups[gid] & set(users)
+        if mount_points:
+            self.calls.append("folders")
+            copy = copy_state(self.state)
+            found.folders = {m: copy.folders[m] for m in mount_points if m in copy.folders}
+            self.calls += [f"propfind:{m}" for m, f in found.folders.items() if f.acl]
+        return found
+
+    async def mount_points(self) -> list[str]:
+        return list(self.state.folders)
+
+    async def apply(self, change: Change) -> str:
+        from lib.core.plan import apply_to_state
+        from lib.nextcloud.errors import NextcloudError
+
+        self.calls.append(f"apply:{change.kind}")
+        if change.kind in self.fail_on:
+            raise NextcloudError(str(change), 400, 102, "refused")
+        self.state = apply_to_state(self.state, [change])
+        return "ok"
+
+    async def search_users(self, query: str, limit: int = 10) -> list[Any]:
+        from lib.services.ports import UserInfo
+
+        return [UserInfo(u, n) for u, n in self.users.items() if query in u][:limit]
+
+    async def get_user(self, uid: str) -> Any:
+        from lib.services.ports import UserInfo
+
+        return UserInfo(uid, self.users[uid]) if uid in self.users else None
+
+    async def is_admin(self, uid: str) -> bool:
+        return uid in self.state.groups.get("admin", set())
+
+    async def notify(
+        self, user: str, subject: str, subject_params: dict[str, Any], message: str, link: str
+    ) -> str:
+        self.notes.append((user, subject, subject_params, message))
+        return f"note-{len(self.notes)}"
+
+    async def delete_notification(self, user: str, object_id: str) -> None:
+        return None

@@ -24,6 +24,7 @@ from lib.core.policy import (
 from lib.core.state import FolderState, NextcloudState
 from lib.nextcloud.errors import NextcloudError
 from lib.services.governance import Governance
+from lib.services.plan_text import plan_text
 from lib.store.org_repo import StaleOrganisation
 
 from ..deps import Caller, CallerDep, GovDep, WriterDep
@@ -164,6 +165,7 @@ async def drift_context(
         "view": view, "reading": readings.refreshing, "read_error": readings.error, "read_at": read_at,
         "drifts": drifts, "shown_drifts": shown.items, "dpage": shown.number, "dpages": shown.pages,
         "plan": view.plan if view else None, "plan_shown": PLAN_SHOWN,
+        "plan_text": await plan_text(gov, view.plan, view.actual, caller.lang, PLAN_SHOWN) if view else None,
         "drift_text": lambda d: drift_text(caller, d), "drift_key": drift_key,
         "can_repair": bool(can_repair_drift(caller.actor)), "member_drift": MEMBER_DRIFT,
     }  # fmt: skip
@@ -224,12 +226,19 @@ async def drift_section(caller: CallerDep, gov: GovDep, dpage: int = 1) -> HTMLR
 
 
 @router.post("/ui/matrix/repair", response_class=HTMLResponse)
-async def repair(caller: WriterDep, gov: GovDep, checksum: Annotated[str, Form()] = "") -> HTMLResponse:
+async def repair(
+    caller: WriterDep,
+    gov: GovDep,
+    checksum: Annotated[str, Form()] = "",
+    confirmed: Annotated[str, Form()] = "",
+) -> HTMLResponse:
     decision = can_repair_drift(caller.actor)
     if not decision:
         return refused(caller, decision, "matrix")
     try:
-        done, result = await gov.sync.apply(caller.uid, expected_checksum=checksum or None)
+        done, result = await gov.sync.apply(
+            caller.uid, expected_checksum=checksum or None, confirmed=bool(confirmed)
+        )
     except (GovernanceError, NextcloudError) as exc:
         status = 409 if isinstance(exc, GovernanceError) else 502
         return await render_matrix(caller, gov, status, flash=caller._(str(exc)), flash_kind="error")

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import yaml
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from lib.core import orgfile
 from lib.core.adopt import propose_org
@@ -22,8 +23,10 @@ from lib.core.policy import (
 )
 from lib.nextcloud.errors import NextcloudError
 from lib.services.governance import Governance
+from lib.services.plan_text import plan_text
 from lib.store.org_repo import StaleOrganisation
 
+from .. import org_yaml
 from ..deps import Caller, CallerDep, GovDep, WriterDep
 from ..render import Fragments, render
 from .oversight import attachment, error, pushed, refused, right_text, unread
@@ -135,12 +138,17 @@ async def confirm_or_apply(
     confirm: dict[str, Any],
     detail: dict[str, Any],
     focus: str = "",
+    confirmed: bool = False,
 ) -> HTMLResponse:
-    """Without a checksum: show the plan. With the one shown: save, apply, audit.
+    """Without a checksum: show the plan, in words. With the one shown: save, apply, audit.
 
-    The organisation page shown afterwards is the one listing ``focus``, the group changed."""
+    A plan that needs a confirmation (lib/core/safety.py) is applied only with ``confirmed``, the
+    box the page shows beside who gains and who loses access. The organisation page shown
+    afterwards is the one listing ``focus``, the group changed."""
     try:
-        plan = await gov.sync.preview(new_org)
+        snap = await gov.sync.snapshot(new_org)
+        plan = snap.plan
+        text = await plan_text(gov, plan, snap.actual, caller.lang)
     except NextcloudError as exc:
         return render_org(caller, gov, 502, focus=focus, **unread(caller, exc))
     if not checksum or plan.checksum != checksum:
@@ -153,8 +161,8 @@ async def confirm_or_apply(
             )
         )
         return render(
-            caller, "plan_confirm.html", "org", status=status, plan=plan, version=version, flash=note,
-            flash_kind="error", **confirm,
+            caller, "plan_confirm.html", "org", status=status, plan=plan, plan_text=text, version=version,
+            flash=note, flash_kind="error", **confirm,
         )  # fmt: skip
     try:
         new_version = gov.orgs.save(new_org, expected_version=version)
@@ -164,14 +172,16 @@ async def confirm_or_apply(
     gov.audit.append(
         caller.uid, "organisation.changed", subject, {**detail, "checksum": checksum, "version": new_version}
     )
-    return await _apply_saved(caller, gov, new_org, checksum, focus)
+    return await _apply_saved(caller, gov, new_org, checksum, focus, confirmed)
 
 
 async def _apply_saved(
-    caller: Caller, gov: Governance, new_org: Organisation, checksum: str, focus: str
+    caller: Caller, gov: Governance, new_org: Organisation, checksum: str, focus: str, confirmed: bool
 ) -> HTMLResponse:
     try:
-        _plan, result = await gov.sync.apply(caller.uid, org=new_org, expected_checksum=checksum)
+        _plan, result = await gov.sync.apply(
+            caller.uid, org=new_org, expected_checksum=checksum, confirmed=confirmed
+        )
     except (GovernanceError, NextcloudError) as exc:
         message = caller._(
             "Saved, but Nextcloud was not changed: %(error)s Repair it from the access matrix.",
@@ -206,6 +216,7 @@ async def save_group(
     archived: Annotated[str, Form()] = "",
     checksum: Annotated[str, Form()] = "",
     version: Annotated[int, Form()] = -1,
+    confirmed: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     decision = can_edit_org(caller.actor)
     if not decision:
@@ -231,6 +242,7 @@ async def save_group(
     return await confirm_or_apply(
         caller, gov, new_org, checksum=checksum, version=version if checksum else current,
         subject=f"group:{slug}", confirm=confirm, detail={"mode": mode, **form}, focus=slug,
+        confirmed=bool(confirmed),
     )  # fmt: skip
 
 
@@ -246,16 +258,37 @@ async def export_yaml(caller: CallerDep, gov: GovDep) -> Response:
 
 
 def org_from_yaml(caller: Caller, text: str) -> Organisation:
+    """The organisation a YAML text describes, or a sentence for the field (slow: call it in a thread)."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else "?"
-        raise FieldError("yaml_text", caller._("This is not valid YAML (line %(line)s).", line=line)) from exc
+        data = org_yaml.load(text)
+    except org_yaml.UnreadableYaml as exc:
+        raise FieldError("yaml_text", _unreadable(caller, exc)) from exc
     try:
         return orgfile.org_from_data(data)
     except InvalidOrganisation as exc:
         raise FieldError("yaml_text", f"{exc.field}: {caller._(exc.message)}") from exc
+
+
+def _unreadable(caller: Caller, exc: org_yaml.UnreadableYaml) -> str:
+    if exc.reason == "too large":
+        return caller._("The file is larger than 2 MB: that is not an organisation file.")
+    if exc.reason == "too deep":
+        message = "The file nests lists and mappings too deeply to be an organisation file (line %(line)s)."
+        return caller._(message, line=exc.line)
+    if exc.line is None:
+        return caller._("This is not valid YAML.")
+    return caller._("This is not valid YAML (line %(line)s).", line=exc.line)
+
+
+async def _uploaded_text(caller: Caller, file: UploadFile) -> str:
+    """The uploaded file's text; a larger one is read only as far as the limit (and then refused)."""
+    content = await file.read(org_yaml.MAX_BYTES + 1)
+    if len(content) > org_yaml.MAX_BYTES:
+        raise FieldError("yaml_text", _unreadable(caller, org_yaml.UnreadableYaml("too large")))
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FieldError("yaml_text", caller._("The file must be UTF-8 text.")) from None
 
 
 @router.post("/ui/organisation/import", response_class=HTMLResponse)
@@ -266,6 +299,7 @@ async def import_yaml(
     file: Annotated[UploadFile | None, File()] = None,
     checksum: Annotated[str, Form()] = "",
     version: Annotated[int, Form()] = -1,
+    confirmed: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     decision = can_edit_org(caller.actor)
     if not decision:
@@ -273,20 +307,19 @@ async def import_yaml(
     current = gov.orgs.version()
     try:
         if file is not None and file.filename:
-            try:
-                yaml_text = (await file.read()).decode("utf-8")
-            except UnicodeDecodeError:
-                raise FieldError("yaml_text", caller._("The file must be UTF-8 text.")) from None
+            yaml_text = await _uploaded_text(caller, file)
         if not yaml_text.strip():
             raise FieldError("yaml_text", caller._("Paste the organisation file or choose it."))
-        new_org = org_from_yaml(caller, yaml_text)
+        # parsing 2 MB of YAML takes seconds: in a thread, so the worker still answers (/heartbeat)
+        new_org = await run_in_threadpool(org_from_yaml, caller, yaml_text)
     except FieldError as exc:
+        shown = yaml_text if len(yaml_text) <= org_yaml.MAX_BYTES else ""  # not megabytes sent back
         return render_org(
             caller,
             gov,
             422,
             form_errors={"import": {exc.field: exc.message}},
-            values={"import": {"yaml_text": yaml_text}},
+            values={"import": {"yaml_text": shown}},
         )
     confirm = {
         "action": "/ui/organisation/import",
@@ -296,7 +329,7 @@ async def import_yaml(
     }
     return await confirm_or_apply(
         caller, gov, new_org, checksum=checksum, version=version if checksum else current,
-        subject="organisation", confirm=confirm, detail={"source": "import"},
+        subject="organisation", confirm=confirm, detail={"source": "import"}, confirmed=bool(confirmed),
     )  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from lib.services.governance import Governance, GroupSummary
 
 from ..deps import Caller, CallerDep, GovDep
 from ..render import env, render
+from . import setup
 from .oversight import pushed
 
 router = APIRouter(prefix="/ui")
@@ -36,6 +37,8 @@ ROLE_LABELS = {
 @router.get("/groups", response_class=HTMLResponse)
 async def groups(caller: CallerDep, gov: GovDep, q: str = "", page: str = "") -> HTMLResponse:
     """One page of the working groups, found by name, identifier, purpose or facilitator."""
+    if (first_run := await setup.first_run(caller, gov)) is not None:  # nothing set up yet
+        return first_run
     summaries, query = gov.working_groups(), q.strip()
     if query:  # facilitators' names are fetched once per process, then cached by the service
         names = await gov.display_names({u for s in summaries for u in s.facilitators})

@@ -6,14 +6,16 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Depends, Form
+from fastapi.responses import HTMLResponse
 
-from lib.core.errors import GovernanceError, InvalidRequest, InvalidToken
+from lib.core.errors import GovernanceError, InvalidRequest
 from lib.core.model import Role
 from lib.core.policy import can_accept_join, can_cancel, can_decide, can_object, can_view_request
+from lib.core.request_checks import MAX_JUSTIFICATION
 from lib.core.request_kinds import UNDECIDED_STATES, RequestLine, RequestState
 from lib.i18n import error_text
+from lib.services.decision_links import LinkOutcome, LinkResult
 from lib.services.requests import RequestService
 
 from ..deps import Caller, CallerDep, GovDep, WriterDep
@@ -37,14 +39,14 @@ def _until(value: str) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
     except ValueError:
-        raise InvalidRequest("until", "request.bad_date", "The end date is not a valid date.") from None
+        raise InvalidRequest("until", "The end date is not a valid date.", "request.bad_date") from None
 
 
 def _role(value: str) -> Role | None:
     try:
         return Role(value) if value else None
     except ValueError:
-        raise InvalidRequest("role", "request.bad_role", "Unknown role.") from None
+        raise InvalidRequest("role", "Unknown role.", "request.bad_role") from None
 
 
 async def _detail(
@@ -52,10 +54,10 @@ async def _detail(
 ) -> HTMLResponse:
     req = svc.get(rid)
     a, now = caller.actor, svc.now()
-    plan = None
+    plan = plan_text = None
     if req.state in UNDECIDED_STATES and can_decide(a, req):
         try:
-            plan = await svc.preview(req)
+            plan, plan_text = await svc.preview_text(req, caller.lang)
         except GovernanceError as exc:
             ctx.setdefault("flash", error_text(caller.lang, exc))
             ctx.setdefault("flash_kind", "error")
@@ -72,7 +74,7 @@ async def _detail(
         )
     return render(
         caller, "request.html", "decide" if a.is_operations else "mine", status=status, req=req, plan=plan,
-        rights=rights, objection_open=req.objection_open(now), **ctx,
+        plan_text=plan_text, rights=rights, objection_open=req.objection_open(now), **ctx,
     )  # fmt: skip
 
 
@@ -82,22 +84,8 @@ async def my_requests(caller: CallerDep, svc: RequestsDep) -> HTMLResponse:
 
 
 @router.get("/ui/requests/{rid}", response_class=HTMLResponse)
-async def request_page(rid: int, caller: CallerDep, svc: RequestsDep, request: Request) -> HTMLResponse:
-    notes = {
-        "approved": caller._("Approved: the change was applied."),
-        "reject": caller._("Give the reason for the rejection below."),
-        "used": caller._("This link was already used or is not yours; nothing was changed."),
-        "expired": caller._("This link has expired; nothing was changed."),
-        "stale": caller._("The changes to apply are no longer those in the notification; review them below."),
-    }
-    note = notes.get(request.query_params.get("link", ""))
-    return await _detail(
-        caller,
-        svc,
-        rid,
-        flash=note,
-        flash_kind="ok" if request.query_params.get("link") == "approved" else "error",
-    )
+async def request_page(rid: int, caller: CallerDep, svc: RequestsDep) -> HTMLResponse:
+    return await _detail(caller, svc, rid)
 
 
 @router.get("/ui/decide", response_class=HTMLResponse)
@@ -174,10 +162,11 @@ async def act(
     svc: RequestsDep,
     checksum: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
+    confirmed: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     """approve (with the shown plan's checksum), reject or object (with a reason), cancel, accept, retry."""
     steps: dict[str, tuple[Callable[..., Awaitable[object]], tuple[str, ...]]] = {
-        "approve": (svc.approve, (checksum,)),
+        "approve": (svc.approve, (checksum, None, bool(confirmed))),
         "reject": (svc.reject, (reason,)),
         "object": (svc.object_to, (reason,)),
         "cancel": (svc.cancel, ()),
@@ -198,23 +187,71 @@ async def act(
     return await _detail(caller, svc, rid, flash=caller._("Done."))
 
 
-@router.get("/actions/{decision}/{rid}")
+@router.get("/actions/{decision}/{rid}", response_class=HTMLResponse)
 async def from_notification(
-    decision: str, rid: int, t: str, caller: CallerDep, svc: RequestsDep
-) -> RedirectResponse:
-    """The only state-changing GETs: single-use links from a notification (NEXTCLOUD.md §3.3)."""
-    page = f"{svc.gov.settings.page_url}/requests/{rid}"
-    if decision not in ("approve", "reject"):
-        return RedirectResponse(page, status_code=303)
-    try:
-        await svc.decide_from_link(caller.actor, decision, rid, t)
-    except InvalidToken as exc:
-        outcome = {"token.expired": "expired", "token.stale": "stale"}.get(exc.code, "used")
-        return RedirectResponse(f"{page}?link={outcome}", status_code=303)
-    except GovernanceError as exc:
-        return RedirectResponse(
-            f"{page}?link={'stale' if getattr(exc, 'code', '') == 'plan.stale' else 'used'}", 303
+    decision: str, rid: int, caller: CallerDep, svc: RequestsDep, t: str = ""
+) -> HTMLResponse:
+    """A click on Approve or Reject in a notification: a plain GET through AppAPI's proxy (NEXTCLOUD.md §3.3).
+
+    The proxy follows redirects itself and shows the final body at the /proxy/... URL (§2.3), so
+    the answer is a complete page: the outcome, or the reason form, and a link to the request.
+    """
+    outcome = await svc.decide_from_link(caller.actor, decision, rid, t)
+    return _action_page(caller, svc, rid, outcome, t)
+
+
+@router.post("/actions/reject/{rid}", response_class=HTMLResponse)
+async def reject_from_notification(
+    rid: int,
+    caller: CallerDep,
+    svc: RequestsDep,
+    t: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """The reason form of a Reject link. No X-Governance-CSRF header: the link's token, posted in a
+    hidden field, is this POST's CSRF protection (signed, single use, bound to this operator and
+    this request; consumed only when the rejection is saved)."""
+    outcome = await svc.reject_from_link(caller.actor, rid, t, reason)
+    return _action_page(caller, svc, rid, outcome, t)
+
+
+ACTION_PAGE_CSP = (
+    "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+LINK_STATUS = {
+    LinkResult.APPROVED: 200,
+    LinkResult.REJECTED: 200,
+    LinkResult.REASON_NEEDED: 200,
+    LinkResult.NOT_YOURS: 403,
+    LinkResult.EXPIRED: 410,
+    LinkResult.INVALID: 422,
+}
+
+
+def _action_page(
+    caller: Caller, svc: RequestService, rid: int, outcome: LinkOutcome, token: str
+) -> HTMLResponse:
+    """The small complete page a decision link answers (templates/action.html)."""
+    req, settings = outcome.request, svc.gov.settings
+    status = LINK_STATUS.get(outcome.result, 409)
+    reason_error = ""
+    if outcome.result is LinkResult.REASON_NEEDED and outcome.error is not None:
+        status = 422
+        reason_error = (
+            caller._("Give a reason: the requester will read it.")
+            if not outcome.reason.strip()
+            else caller._("The reason is too long: at most %(n)s characters.", n=MAX_JUSTIFICATION)
         )
-    return RedirectResponse(
-        f"{page}?link={'approved' if decision == 'approve' else 'reject'}", status_code=303
-    )
+    group = svc.gov.org().group(req.group) if req else None
+    group_name = group.name if group else (req.new_group_name or req.group if req else "")
+    response = render(
+        caller, "action.html", "decide", status=status, outcome=outcome, result=outcome.result.value,
+        req=req, rid=rid, token=token, group_name=group_name, reason_error=reason_error,
+        error=error_text(caller.lang, outcome.error) if outcome.error else "",
+        request_url=f"{settings.page_url}/requests/{rid}", proxy_url=settings.proxy_url,
+    )  # fmt: skip
+    response.headers["Referrer-Policy"] = "no-referrer"  # the page's URL holds the link's token
+    # No script, our stylesheet, our form only. Nextcloud sends its own CSP with proxied answers
+    # (default-src 'none' in every recorded exchange); if that one wins, the page is unstyled but works.
+    response.headers["Content-Security-Policy"] = ACTION_PAGE_CSP
+    return response

@@ -36,6 +36,7 @@ POLICY_NOT_A_JOIN = "policy.not_a_join"
 POLICY_NOT_CONCERNED = "policy.not_concerned"
 POLICY_BOARD_OR_OPERATIONS = "policy.board_or_operations"
 POLICY_NO_ACCOUNT = "policy.no_account"
+POLICY_NOT_ADMIN = "policy.not_admin"
 
 # Decision links (lib/core/tokens.py)
 TOKEN_INVALID = "token.invalid"
@@ -50,7 +51,10 @@ PLAN_UNSAFE = "plan.unsafe"
 ORGANISATION_INVALID = "organisation.invalid"
 
 MESSAGES: dict[str, str] = {
-    PLAN_UNSAFE: "The plan revokes {removals} rights, more than the allowed {limit}.",
+    PLAN_UNSAFE: (
+        "These changes take access away from several people or loosen a folder's protections;"
+        " an operator must confirm them."
+    ),
     ORGANISATION_INVALID: "The organisation is not valid: {message}",
     REQUEST_INVALID: "The request is not valid: {message}",
     REQUEST_ILLEGAL_TRANSITION: "This request cannot take this step in its current state.",
@@ -79,6 +83,7 @@ MESSAGES: dict[str, str] = {
     POLICY_NOT_CONCERNED: "This request does not concern you.",
     POLICY_BOARD_OR_OPERATIONS: "Only the board and the operations team may see this.",
     POLICY_NO_ACCOUNT: "You need an account to ask for this.",
+    POLICY_NOT_ADMIN: "Only a Nextcloud administrator may do this.",
     TOKEN_INVALID: "This decision link is not valid.",
     TOKEN_EXPIRED: "This decision link has expired; open the request in the app.",
     TOKEN_FOREIGN: "This decision link was sent to another operator.",

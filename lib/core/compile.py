@@ -4,16 +4,28 @@ Groups
     One group per working-group role that is used (by a membership, even an expired
     one, or by a grant; the facilitator group always: it manages the folder's ACLs),
     plus the organisation-wide groups board, operations, members, all and ``app`` (the
-    app's admin account, so that it has every folder mounted: the WebDAV ACL API only
-    works for a user who has the folder mounted, NEXTCLOUD.md §5.4). Expired
+    app's admin account; see "The app's group" below). Expired
     memberships (``until`` before today) are dropped. An archived working group keeps
     its groups, empty: nobody keeps access through it, and its folder is left alone
     (it is not in the desired state; drift reports it as ``unmanaged_folder``).
 
 Folder permissions
-    Each role group gets ``ROLE_RIGHT``, board CONSULT, operations MODIFY, app MANAGE.
-    Grants on the whole folder (``path == ""``) are OR-ed in, as groupfolders combines
-    a user's groups (NEXTCLOUD.md §5.3). A group whose permissions stay 0 is not attached.
+    Each role group gets ``ROLE_RIGHT``, board CONSULT, operations MODIFY. Grants on the
+    whole folder (``path == ""``) are OR-ed in, as groupfolders combines a user's groups
+    (NEXTCLOUD.md §5.3); a whole-folder ``NONE`` grant to board or operations takes their
+    default away (how an adopted folder they were not attached to says so). A group whose
+    permissions stay 0 is not attached.
+
+The app's group
+    The WebDAV ACL API only answers a user who has the folder mounted (NEXTCLOUD.md §5.4),
+    and a Nextcloud admin may manage the ACLs of every folder it sees. The app's group
+    (holding the app's account) is therefore *not* attached to folders here: the plan
+    attaches it to a folder only when it must write that folder's rules and the account
+    does not already see it (lib/core/plan.py ``_app_access``), and never takes it away.
+    So adopting a Nextcloud the app never touched plans nothing, and a new working group
+    with sub-path grants still gets what writing its rules needs. ``app_group`` and
+    ``app_account`` on the desired state tell the plan which group and account these are.
+    The account is not made an ACL manager by name: admins manage every folder they see.
 
 Sub-path rules (see :func:`path_rules`)
     A grant on a sub-path sets *that group's* right on the path and below. Every group
@@ -25,13 +37,14 @@ Sub-path rules (see :func:`path_rules`)
     A grant to ``all`` is the baseline for the groups not named on that path ("give the
     least to everyone, then allow", groupfolders README): ``all: NONE`` plus
     ``x/contributor: MODIFY`` hides the path from everybody but x's contributors.
-    Two groups keep their right whatever the baseline: ``app`` (always 31: the ACL API
-    refuses rules that remove the acting user's own read, NEXTCLOUD.md §5.4) and
-    operations ("read and write on all content", DOMAIN.md), unless a grant names them.
-    Rule permissions are capped at the group's folder permissions (a rule cannot give
-    more than the folder, groupfolders README), so a grant to a group without folder
-    access compiles to a deny. ACL is enabled iff a folder has sub-path rules; its ACL
-    managers are then the facilitator group, operations and the admin user.
+    Two groups keep their right whatever the baseline: ``app`` (always 31, attached or not:
+    the ACL API refuses rules that remove the acting user's own read, NEXTCLOUD.md §5.4; the
+    rule also marks the paths the app wrote, see lib/core/plan.py) and operations ("read and
+    write on all content", DOMAIN.md), unless a grant names them. Rule permissions are
+    capped at the group's folder permissions (a rule cannot give more than the folder,
+    groupfolders README), so a grant to a group without folder access compiles to a deny.
+    ACL is enabled iff a folder has sub-path rules; its ACL managers are then the
+    facilitator group and operations.
 """
 
 from __future__ import annotations
@@ -57,7 +70,6 @@ from .state import AclManager, AclRule, FolderState, NextcloudState
 FOLDER_DEFAULTS: dict[str, Right] = {
     OrgGroup.BOARD.value: Right.CONSULT,
     OrgGroup.OPERATIONS.value: Right.MODIFY,
-    APP: Right.MANAGE,
 }
 FULL_MASK = 31
 ROLE_VALUES = frozenset(r.value for r in Role)
@@ -70,12 +82,11 @@ def compile_org(org: Organisation, admin_user: str, today: date) -> NextcloudSta
     groups[org.naming.gid(APP)].add(admin_user)
     for membership in _active(org, today):
         groups[_membership_gid(org, membership)].add(membership.user)
-    folders = {
-        wg.folder: _folder(org, wg, roles[wg.slug], admin_user)
-        for wg in org.working_groups
-        if not wg.archived
-    }
-    return NextcloudState(groups=groups, folders=folders, display_names=names)
+    folders = {wg.folder: _folder(org, wg, roles[wg.slug]) for wg in org.working_groups if not wg.archived}
+    app = org.naming.gid(APP)
+    return NextcloudState(
+        groups=groups, folders=folders, display_names=names, app_group=app, app_account=admin_user
+    )
 
 
 def used_roles(org: Organisation) -> dict[str, set[Role]]:
@@ -127,10 +138,13 @@ def folder_rights(org: Organisation, wg: WorkingGroup, roles: Iterable[Role]) ->
     for grant in wg.grants:
         if normalize_path(grant.path) == "":
             rights[gid(grant.group)] = rights.get(gid(grant.group), 0) | int(grant.right)
+    for grant in wg.grants:  # NONE on the whole folder: that default is not given here
+        if normalize_path(grant.path) == "" and grant.right == Right.NONE and grant.group in FOLDER_DEFAULTS:
+            rights.pop(gid(grant.group), None)
     return {g: bits for g, bits in rights.items() if bits}
 
 
-def _folder(org: Organisation, wg: WorkingGroup, roles: set[Role], admin_user: str) -> FolderState:
+def _folder(org: Organisation, wg: WorkingGroup, roles: set[Role]) -> FolderState:
     rights = folder_rights(org, wg, roles)
     rules = path_rules(org, wg, rights)
     folder = FolderState(mount_point=wg.folder, groups=rights, acl=bool(rules), rules=rules)
@@ -139,7 +153,6 @@ def _folder(org: Organisation, wg: WorkingGroup, roles: set[Role], admin_user: s
         folder.managers = {
             AclManager("group", gid(role_ref(wg.slug, Role.FACILITATOR))),
             AclManager("group", gid(OrgGroup.OPERATIONS.value)),
-            AclManager("user", admin_user),
         }
     return folder
 

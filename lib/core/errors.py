@@ -6,6 +6,8 @@ Codes and their English messages are listed in :mod:`lib.core.codes`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import codes
 
 
@@ -63,14 +65,16 @@ class InvalidToken(GovernanceError):
 
 
 class UnsafePlan(GovernanceError):
-    """A plan would revoke more than the allowed number of rights at once (octodns TooMuchChange)."""
+    """A plan needs an operator's confirmation before anything is applied (lib/core/safety.py)."""
 
     code = "plan.unsafe"
 
-    def __init__(self, removals: int, limit: int) -> None:
-        super().__init__(f"The plan revokes {removals} rights, more than the allowed {limit}.")
-        self.removals = removals
-        self.limit = limit
+    def __init__(self, concerns: tuple[Any, ...]) -> None:
+        super().__init__(
+            "These changes take access away from several people or loosen a folder's protections;"
+            " an operator must confirm them."
+        )
+        self.concerns = concerns
 
 
 class InvalidOrganisation(GovernanceError):

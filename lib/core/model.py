@@ -127,6 +127,12 @@ class Naming:
 
 
 APP = "app"  # the group reference of the app's admin account (Naming.org_groups)
+ADMIN_GROUP = "admin"  # Nextcloud's administrators: never the app's to change, whatever the naming says
+
+
+def is_admin_group(gid: str) -> bool:
+    """Whether ``gid`` is Nextcloud's ``admin`` group, in any case (``Admin`` is refused as well)."""
+    return gid.lower() == ADMIN_GROUP
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,18 @@ from typing import Any
 
 from .compile import normalize_path
 from .errors import InvalidOrganisation
-from .model import Grant, Membership, Naming, Organisation, OrgGroup, Right, Role, WorkingGroup
+from .model import (
+    ADMIN_GROUP,
+    Grant,
+    Membership,
+    Naming,
+    Organisation,
+    OrgGroup,
+    Right,
+    Role,
+    WorkingGroup,
+    is_admin_group,
+)
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 RIGHTS = {r.name.lower(): r for r in Right}
@@ -62,6 +73,7 @@ def org_from_data(data: Any) -> Organisation:
     root = _mapping(data, "organisation", {"name", "naming", "working_groups", "memberships"})
     naming = _naming(root.get("naming", {}))
     groups = _working_groups(_list(root.get("working_groups", []), "working_groups"))
+    check_group_ids(naming, groups)
     slugs = {wg.slug for wg in groups}
     for i, wg in enumerate(groups):
         for j, grant in enumerate(wg.grants):
@@ -85,6 +97,44 @@ def _naming(data: Any) -> Naming:
         **_names(raw.get("org_groups", {}), "naming.org_groups", set(default.org_groups)),
     }
     return Naming(pattern, role_names, org_groups)
+
+
+ADMIN_REFUSED = "must not be Nextcloud's admin group: the app never changes who administers Nextcloud"
+ROLE_ADMIN_REFUSED = (
+    "gives a role group the id of Nextcloud's admin group: the app never changes who administers Nextcloud"
+)
+
+
+def check_group_ids(naming: Naming, groups: tuple[WorkingGroup, ...]) -> None:
+    """Every Nextcloud group the organisation names is its own, and none is ``admin``.
+
+    The app adds and removes the members of every group its naming gives (lib/services/sync.py
+    ``managed_by``): a file mapping ``org_groups.operations`` to ``admin`` would make it add
+    operators to Nextcloud's administrators and remove the others; two references sharing one group
+    would make each apply remove the other's members. Ids are compared in any case.
+    """
+    seen: dict[str, Any] = {}  # lowercase id -> the field that names it (or its index and role)
+    for key, gid in naming.org_groups.items():
+        _claim(seen, gid, f"naming.org_groups.{key}", ADMIN_REFUSED)
+    roles = [(f" ({r.value})", naming.role_names.get(r.value, r.value)) for r in Role]  # as Naming.gid
+    pattern = naming.role_pattern
+    for i, wg in enumerate(groups):
+        for detail, name in roles:
+            gid = pattern.format(slug=wg.slug, role=name)
+            key = gid.lower()  # the field's name is built only for a clash: 80,000 ids for 20,000 groups
+            if key in seen or key == ADMIN_GROUP:
+                _claim(seen, gid, f"working_groups[{i}].slug", ROLE_ADMIN_REFUSED, detail)
+            seen[key] = i, detail
+
+
+def _claim(seen: dict[str, Any], gid: str, field: str, admin_message: str, detail: str = "") -> None:
+    if is_admin_group(gid):
+        raise InvalidOrganisation(field, admin_message)
+    other = seen.setdefault(gid.lower(), field + detail)
+    if isinstance(other, tuple):
+        other = f"working_groups[{other[0]}].slug{other[1]}"
+    if other != field + detail:
+        raise InvalidOrganisation(field, f"its Nextcloud group {gid!r} is already the one of {other}")
 
 
 def _names(data: Any, field: str, allowed: set[str]) -> dict[str, str]:

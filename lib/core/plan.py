@@ -9,7 +9,27 @@ the app owns, and nothing else:
   drift);
 * folders: only desired mount points; inside them only attachments, ACL managers and
   ACL rules that belong to the app (:func:`rule_owner`): a managed group, or a user
-  among the desired folders' user ACL managers (the app's admin account).
+  among the desired folders' user ACL managers.
+
+What a plan leaves as it found it (so that adopting a Nextcloud, then planning, plans nothing):
+
+* a folder whose rules could not be read (``FolderState.rules_readable`` false: nobody who
+  sees all its rules has it mounted, lib/nextcloud/gateway.py): no rule is written, ACL is
+  neither switched on nor off, no manager is removed; only managers may be added. Writing
+  rules one cannot see would replace them blindly, and enabling ACL would bring unseen
+  stored rules into force;
+* ACL is never switched off: a folder with ACL on and no rules gives the same access as
+  one with ACL off, while switching it off silently lifts every rule the app does not own
+  (issue 11: the first apply after adoption widened access that way). The flag and the
+  managers are the app's only on folders where the organisation sets sub-path rules;
+* rules on a path are the app's when the organisation sets rules there, or when the path
+  carries the app group's rule (the mark every rule list the app writes has, compile.py);
+  other paths keep whatever rules they have, even for the app's groups;
+* the app's group (``desired.app_group``) is created, given the app's account and attached
+  to a folder only when the plan must write that folder's rules and the account does not
+  see the folder (:func:`_app_access`); it is never detached, nor its members changed;
+* a group the plan would create empty and attach nowhere is not created (it would give
+  nobody anything); its first member or grant creates it.
 
 Changes sort by phase (lib/core/changes.py): every grant comes before every revocation.
 """
@@ -36,15 +56,16 @@ from .changes import (
     SetAclRules,
     SetGroupPermissions,
 )
-from .errors import UnsafePlan
+from .model import is_admin_group
 from .state import AclManager, AclRule, FolderState, NextcloudState
 
 Managed = Callable[[str], bool]
+FULL_PERMISSIONS = 31  # read+update+create+delete+share (nextcloud/server lib/public/Constants.php)
 REVOCATION_PHASE = 80  # changes at or after this phase take a right away (changes.py phases)
 
 
 def is_revocation(change: Change) -> bool:
-    """Whether ``change`` takes a right away (what ``max_removals`` counts)."""
+    """Whether ``change`` takes a right away."""
     return change.phase >= REVOCATION_PHASE
 
 
@@ -88,27 +109,55 @@ class Plan:
     def data(self) -> list[dict[str, Any]]:
         return [c.data for c in self.changes]
 
-    def raise_if_unsafe(self, max_removals: int | None) -> None:
-        """Refuse a plan that revokes more than ``max_removals`` rights (None: no limit)."""
-        if max_removals is not None and self.removals > max_removals:
-            raise UnsafePlan(self.removals, max_removals)
-
 
 def plan(desired: NextcloudState, actual: NextcloudState, managed: Managed) -> Plan:
-    """The changes that bring ``actual`` to ``desired`` on what the app manages."""
+    """The changes that bring ``actual`` to ``desired`` on what the app manages (module docstring)."""
     owned = rule_owner(managed, app_users(desired))
+    app = desired.app_group
     changes: list[Change] = list(_group_changes(desired, actual, managed))
+    written: list[str] = []  # folders whose rules the plan writes
     for mount, want in desired.folders.items():
         have = actual.folders.get(mount)
         if have is None:
             changes.append(CreateFolder(mount))
             have = FolderState(mount)
-        changes.extend(_attachments(want, have, managed))
-        if want.acl != have.acl:
-            changes.append(SetAcl(mount, want.acl))
-        changes.extend(_managers(want, have, owned))
-        changes.extend(_rules(want, have, owned))
+        changes.extend(_attachments(want, have, _not_app(managed, app)))
+        if not have.rules_readable:  # unknown rules: add managers at most
+            changes.extend(c for c in _managers(want, have, owned) if c.manage)
+            continue
+        if want.rules:
+            if not have.acl:
+                changes.append(SetAcl(mount, True))
+            changes.extend(_managers(want, have, owned))
+        rules = list(_rules(want, have, owned, app))
+        changes.extend(rules)
+        if rules:
+            written.append(mount)
+    changes.extend(_app_access(desired, actual, written))
     return Plan.of(changes)
+
+
+def _not_app(managed: Managed, app: str) -> Managed:
+    """Attachments of the app's group are :func:`_app_access`'s alone."""
+    return lambda gid: gid != app and managed(gid)
+
+
+def _app_access(desired: NextcloudState, actual: NextcloudState, written: list[str]) -> Iterator[Change]:
+    """What writing rules on ``written`` folders needs: the app's group holding its account (the
+    rule list keeps the account's own read, NEXTCLOUD.md §5.4), attached with 31 to each folder
+    the account does not see (the WebDAV ACL API only answers users who have it mounted)."""
+    app, account = desired.app_group, desired.app_account
+    if not (app and account and written):
+        return
+    members = actual.groups.get(app)
+    if members is None:
+        yield CreateGroup(app, desired.display_names.get(app, ""))
+    if account not in (members or set()):
+        yield AddMember(app, account)
+    for mount in written:
+        have = actual.folders.get(mount)
+        if have is None or not (have.mounted_for_app or app in have.groups):
+            yield AttachGroup(mount, app, FULL_PERMISSIONS)
 
 
 def app_users(desired: NextcloudState) -> frozenset[str]:
@@ -123,18 +172,24 @@ def rule_owner(managed: Managed, users: frozenset[str]) -> Callable[[AclRule | A
 
     def owned(item: AclRule | AclManager) -> bool:
         if item.mapping_type == "group":
-            return managed(item.mapping_id)
+            return managed(item.mapping_id) and not is_admin_group(item.mapping_id)
         return item.mapping_type == "user" and item.mapping_id in users
 
     return owned
 
 
 def _group_changes(desired: NextcloudState, actual: NextcloudState, managed: Managed) -> Iterator[Change]:
+    used = {g for f in desired.folders.values() for g in f.groups}
+    used |= {r.mapping_id for f in desired.folders.values() for rs in f.rules.values() for r in rs}
     for gid, members in desired.groups.items():
-        if not managed(gid):
+        if not managed(gid) or is_admin_group(gid):  # never, whatever ``managed`` says
+            continue
+        if gid == desired.app_group:  # see _app_access
             continue
         current = actual.groups.get(gid)
         if current is None:
+            if not members and gid not in used:  # it would give nobody anything
+                continue
             yield CreateGroup(gid, desired.display_names.get(gid, ""))
             current = set()
         yield from (AddMember(gid, uid) for uid in members - current)
@@ -143,6 +198,7 @@ def _group_changes(desired: NextcloudState, actual: NextcloudState, managed: Man
 
 def _attachments(want: FolderState, have: FolderState, managed: Managed) -> Iterator[Change]:
     mount = want.mount_point
+    managed = _not_admin(managed)
     for gid, bits in want.groups.items():
         previous = have.groups.get(gid)
         if not managed(gid) or previous == bits:
@@ -154,6 +210,11 @@ def _attachments(want: FolderState, have: FolderState, managed: Managed) -> Iter
     yield from (DetachGroup(mount, g) for g in have.groups.keys() - want.groups.keys() if managed(g))
 
 
+def _not_admin(managed: Managed) -> Managed:
+    """``managed`` minus Nextcloud's admin group, which no plan ever touches."""
+    return lambda gid: managed(gid) and not is_admin_group(gid)
+
+
 def _managers(want: FolderState, have: FolderState, owned: Callable[[AclManager], bool]) -> Iterator[Change]:
     mount = want.mount_point
     for m in want.managers ^ have.managers:
@@ -161,11 +222,19 @@ def _managers(want: FolderState, have: FolderState, owned: Callable[[AclManager]
             yield SetAclManager(mount, m.mapping_type, m.mapping_id, m in want.managers)
 
 
-def _rules(want: FolderState, have: FolderState, owned: Callable[[AclRule], bool]) -> Iterator[Change]:
-    for path in want.rules.keys() | have.rules.keys():
+def _rules(
+    want: FolderState, have: FolderState, owned: Callable[[AclRule], bool], app: str = ""
+) -> Iterator[Change]:
+    """Paths the organisation rules, and paths the app wrote (they carry the app group's rule)."""
+    marked = {p for p, rules in have.rules.items() if not app or any(_is_app(r, app) for r in rules)}
+    for path in want.rules.keys() | marked:
         target = {r for r in want.rules.get(path, ()) if owned(r)}
         if target != {r for r in have.rules.get(path, ()) if owned(r)}:
             yield SetAclRules(want.mount_point, path, tuple(sorted(target)))
+
+
+def _is_app(rule: AclRule, app: str) -> bool:
+    return rule.mapping_type == "group" and rule.mapping_id == app
 
 
 def apply_to_state(
@@ -189,11 +258,17 @@ def copy_state(state: NextcloudState) -> NextcloudState:
             set(f.managers),
             {p: set(r) for p, r in f.rules.items()},
             f.folder_id,
+            f.rules_readable,
+            f.rules_problem,
+            f.rules_reader,
+            f.mounted_for_app,
         )
         for mount, f in state.folders.items()
     }
     groups = {gid: set(members) for gid, members in state.groups.items()}
-    return NextcloudState(groups, folders, set(state.users), dict(state.display_names))
+    return NextcloudState(
+        groups, folders, set(state.users), dict(state.display_names), state.app_group, state.app_account
+    )
 
 
 def _apply(state: NextcloudState, change: Change, is_foreign: Callable[[AclRule], bool]) -> None:

@@ -159,3 +159,15 @@ def can_edit_org(actor: Actor) -> Decision:
 
 def can_repair_drift(actor: Actor) -> Decision:
     return ALLOWED if actor.operates else deny(codes.POLICY_NOT_OPERATIONS)
+
+
+def can_set_up(actor: Actor) -> Decision:
+    """Setting Governance up (first run, the operations team) is the IT lead's: a Nextcloud
+    administrator, as Nextcloud says (``Actor.is_admin``), never the organisation's own roles, which
+    do not exist yet on a fresh install."""
+    return ALLOWED if actor.is_admin else deny(codes.POLICY_NOT_ADMIN)
+
+
+def can_view_settings(actor: Actor) -> Decision:
+    """The app's settings and the checks of the installation: administrators only."""
+    return ALLOWED if actor.is_admin else deny(codes.POLICY_NOT_ADMIN)

@@ -37,6 +37,12 @@ class FolderState:
     managers: set[AclManager] = field(default_factory=set)
     rules: dict[str, set[AclRule]] = field(default_factory=dict)  # sub-path -> rules on it
     folder_id: int | None = None  # known for actual state only
+    # Actual state only. False when nobody who sees every rule of the folder could read them
+    # (``rules`` is then empty for want of knowing, not "no rules"): plans leave its ACL alone.
+    rules_readable: bool = True
+    rules_problem: str = ""  # why not: "no_reader" (nobody who manages it has it mounted) | "read_failed"
+    rules_reader: str = ""  # whose WebDAV view the rules come from ("" when not read)
+    mounted_for_app: bool = False  # the app's account has the folder in its WebDAV tree (NEXTCLOUD.md §5.4)
 
 
 @dataclass
@@ -47,3 +53,7 @@ class NextcloudState:
     folders: dict[str, FolderState] = field(default_factory=dict)
     users: set[str] = field(default_factory=set)  # existing accounts (actual state only)
     display_names: dict[str, str] = field(default_factory=dict)  # gid -> display name
+    # Desired state only: the app's own group and account (lib/core/compile.py). Plans attach that
+    # group to a folder only when they must write its rules and the account cannot see it.
+    app_group: str = ""
+    app_account: str = ""

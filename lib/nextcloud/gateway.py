@@ -97,6 +97,56 @@ class NextcloudGateway:
             folder.rules = folder_rules
         return state
 
+    async def read_objects(
+        self,
+        managed: Callable[[str], bool],
+        *,
+        users: Collection[str] = (),
+        groups: Collection[str] = (),
+        mount_points: Collection[str] = (),
+        rule_paths: Mapping[str, Collection[str]] | None = None,
+    ) -> NextcloudState:
+        """Only what one request touches (lib/core/effect.py): each person's groups, whether each
+        touched group exists, and the touched folders with their rules.
+
+        Calls: 1 per person, at most 1 for the groups none of them is in, 1 folder list when a
+        folder is touched, 1 PROPFIND per touched folder with ACLs. Group members not named are
+        not read: ``groups`` holds each existing touched group with the touched people in it.
+        """
+        self._managed = managed
+        users = list(users)
+        of_user = await _bounded([self._groups_of(uid) for uid in users])
+        state = NextcloudState()
+        seen = {gid for found in of_user for gid in found}
+        unknown = [gid for gid in groups if gid not in seen]
+        existing = seen | (await self._existing_groups(unknown) if unknown else set())
+        for gid in groups:
+            if gid in existing:
+                state.groups[gid] = {u for u, found in zip(users, of_user, strict=True) if gid in found}
+        if mount_points:
+            folders = await self._list_folders()
+            state.folders = {m: folders[m] for m in mount_points if m in folders}
+            with_acl = [f for f in state.folders.values() if f.acl]
+            paths = rule_paths or {}
+            rules = await _bounded(
+                [self._acl_read.rules(f.mount_point, paths.get(f.mount_point, ())) for f in with_acl]
+            )
+            for folder, folder_rules in zip(with_acl, rules, strict=True):
+                folder.rules = folder_rules
+        return state
+
+    async def _groups_of(self, uid: str) -> set[str]:
+        try:
+            return set((await self._ocs("GET", routes.user_groups(uid))).get("groups", []))
+        except NotFound:  # an account deleted meanwhile: adding it will fail and say so
+            return set()
+
+    async def _existing_groups(self, gids: Collection[str]) -> set[str]:
+        """One call: a search for a single group, else the whole list."""
+        search = next(iter(gids)) if len(gids) == 1 else ""
+        data = await self._ocs("GET", f"{routes.CLOUD}/groups", params={"search": search})
+        return set(gids) & set(data.get("groups", []))
+
     async def mount_points(self) -> list[str]:
         return list(await self._list_folders())
 
@@ -289,6 +339,31 @@ class NextcloudGateway:
             return "admin" in (await self._ocs("GET", routes.user_groups(uid))).get("groups", [])
         except NotFound:
             return False
+
+    async def group_members(self, gid: str) -> set[str]:
+        """The members of ``gid`` (none when the group does not exist)."""
+        try:
+            return await self._members(gid)
+        except NotFound:
+            return set()
+
+    async def capabilities(self) -> dict[str, Any]:
+        """Nextcloud's capabilities, one key per enabled app that declares some (``notifications``...).
+
+        A public route (server core/Controller/OCSController.php ``getCapabilities``), asked with no
+        user as nc_py_api does at start-up, so it answers even when the admin account is wrong.
+        """
+        data = await self._client.ocs("GET", routes.CAPABILITIES, user="")
+        found = data.get("capabilities") if isinstance(data, dict) else None
+        return dict(found) if isinstance(found, dict) else {}
+
+    async def has_team_folders(self) -> bool:
+        """False when the groupfolders app is missing: Nextcloud then has no route for it (404)."""
+        try:
+            await self._list_folders()
+        except NotFound:
+            return False
+        return True
 
     async def notify(
         self, user: str, subject: str, subject_params: dict[str, Any], message: str, link: str

@@ -12,6 +12,7 @@ CLOUD = "/ocs/v2.php/cloud"
 FOLDERS = "/index.php/apps/groupfolders/folders"
 NOTIFY = "/ocs/v1.php/apps/app_api/api/v1/notification"
 NOTIFICATIONS = "/ocs/v2.php/apps/notifications/api/v2/notifications"
+CAPABILITIES = "/ocs/v1.php/cloud/capabilities"
 
 
 def seg(value: str | int) -> str:

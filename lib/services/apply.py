@@ -8,7 +8,8 @@ The run stops at the first failure: later changes may rely on earlier ones (chan
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from lib.core.changes import Change
@@ -41,8 +42,13 @@ async def apply_plan(
     actor: str,
     run_id: str,
     request_id: int | None = None,
+    unit: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> ApplyResult:
-    """Apply what the journal still holds for ``run_id``; calling again resumes a failed run."""
+    """Apply what the journal still holds for ``run_id``; calling again resumes a failed run.
+
+    ``unit`` opens one database transaction (lib/store/unit.py): a change marked done and its audit
+    entry are written together, so a journal step costs two transactions (running, done).
+    """
     journal.begin(run_id, plan_changes, actor, request_id)
     applied: list[str] = []
     for change in journal.pending(run_id):
@@ -56,9 +62,10 @@ async def apply_plan(
         except Exception as exc:
             _record_failure(journal, audit, actor, run_id, request_id, change, f"{change}: {exc!r}")
             raise
-        journal.mark_done(run_id, change, answer)
         detail = {"change": change.data, "answer": answer, "run_id": run_id, "request_id": request_id}
-        audit.append(actor, "nextcloud.apply", str(change), detail)
+        with unit():
+            journal.mark_done(run_id, change, answer)
+            audit.append(actor, "nextcloud.apply", str(change), detail)
         applied.append(str(change))
     return ApplyResult(run_id, applied)
 

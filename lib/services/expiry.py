@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date
 
+from lib.core.errors import UnsafePlan
 from lib.core.expiry import expired_memberships, expiring_soon, org_without
 from lib.core.model import Membership, Role
 from lib.core.request_kinds import SYSTEM_ACTOR
@@ -32,15 +33,32 @@ async def run_expiry(gov: Governance, today: date) -> ExpiryRun:
     org = gov.org()
     ended = expired_memberships(org, today)
     if ended:
+        after = org_without(org, ended)
+        view = await gov.sync.request_view(org, after)  # these people's memberships, nothing else
+
+        def audit() -> None:
+            for m in ended:
+                detail = {"group": m.group, "user": m.user, "until": m.until.isoformat() if m.until else None}
+                gov.audit.append(SYSTEM_ACTOR, "membership.expired", f"{m.group}:{m.user}", detail)
+
         try:
-            gov.orgs.save(org_without(org, ended), expected_version=version)
+            run_id = gov.sync.commit(SYSTEM_ACTOR, after, version, view, within=audit)
         except StaleOrganisation:
             return result  # someone saved meanwhile: the next run sees the new organisation
-        for m in ended:
-            detail = {"group": m.group, "user": m.user, "until": m.until.isoformat() if m.until else None}
-            gov.audit.append(SYSTEM_ACTOR, "membership.expired", f"{m.group}:{m.user}", detail)
+        except UnsafePlan as exc:
+            # Many at once: the organisation records the ends, Nextcloud waits for an operator, who
+            # sees the people as drift on the access matrix and confirms the repair there.
+            try:
+                with gov.unit():
+                    audit()
+                    gov.orgs.save(after, expected_version=version)
+            except StaleOrganisation:
+                return result
+            result.removed, result.error = ended, str(exc)
+            log.warning("removing %s ended memberships waits for an operator: %s", len(ended), exc)
+            return result
         result.removed = ended
-        _plan, applied = await gov.sync.apply(SYSTEM_ACTOR)
+        applied = await gov.sync.run(run_id, SYSTEM_ACTOR)
         result.error = applied.error or ""
     for m in expiring_soon(gov.org(), today, WARNING_DAYS):
         if await _warn(gov, m):

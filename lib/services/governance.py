@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ from lib.store.audit_repo import SqlAuditLog
 from lib.store.db import make_engine, migrate
 from lib.store.journal import SqlJournal
 from lib.store.org_repo import OrgRepository, one_version_per_request
+from lib.store.unit import unit_of_work
 
 from .heap import settle
 from .memo import Memo
@@ -29,6 +31,7 @@ from .ports import Gateway
 
 if TYPE_CHECKING:
     from .requests import RequestService
+    from .setup import SetupService
     from .sync import SyncService
 
 log = logging.getLogger(__name__)
@@ -65,11 +68,16 @@ class Governance:
         self._names: dict[str, str] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._requests: RequestService | None = None
+        self._setup: SetupService | None = None
         self._summaries: Memo[list[GroupSummary]] = Memo()
         self._settled: Organisation | None = None
 
     def migrate(self) -> None:
         migrate(self.engine)
+
+    def unit(self) -> AbstractContextManager[object]:
+        """One database transaction for every repository write in the block (lib/store/unit.py)."""
+        return unit_of_work(self.engine)
 
     @property
     def gateway(self) -> Gateway:
@@ -89,15 +97,25 @@ class Governance:
     def sync(self) -> SyncService:
         return self.requests.sync
 
-    def caller(self, uid: str) -> tuple[Actor, int]:
+    @property
+    def setup(self) -> SetupService:
+        """First run, administrators and the installation's checks (lib/services/setup.py)."""
+        if self._setup is None:
+            from .setup import SetupService
+
+            self._setup = SetupService(self)
+        return self._setup
+
+    def caller(self, uid: str, is_admin: bool = False) -> tuple[Actor, int]:
         """The caller's role, and the requests awaiting operations if they operate (their badge).
 
         Called once per HTTP request: one query for both, and the organisation's version it read
         holds for the rest of the request (lib/store/org_repo.one_version_per_request).
+        ``is_admin``: Nextcloud says the caller is an administrator (``self.setup.is_admin``).
         """
         version, pending = self.orgs.version_and(self.requests.repo.count_query(AWAITING_OPERATIONS))
         one_version_per_request(version)
-        actor = self.actor(uid)
+        actor = replace(self.actor(uid), is_admin=True) if is_admin else self.actor(uid)
         return actor, pending if actor.operates else 0
 
     def org(self) -> Organisation:

@@ -32,6 +32,19 @@ class Gateway(Protocol):
         children, and the deeper sub-paths in ``rule_paths`` (mount point -> paths)."""
         ...
 
+    async def read_objects(
+        self,
+        managed: Callable[[str], bool],
+        *,
+        users: Collection[str] = (),
+        groups: Collection[str] = (),
+        mount_points: Collection[str] = (),
+        rule_paths: Mapping[str, Collection[str]] | None = None,
+    ) -> NextcloudState:
+        """What one request touches: the groups of ``users`` among ``groups`` (each existing group
+        with the named people in it), and the folders at ``mount_points`` with their rules."""
+        ...
+
     async def mount_points(self) -> list[str]:
         """Every team folder's mount point (adoption of an existing Nextcloud)."""
         ...
@@ -45,6 +58,16 @@ class Gateway(Protocol):
     async def get_user(self, uid: str) -> UserInfo | None: ...
 
     async def is_admin(self, uid: str) -> bool: ...
+
+    async def group_members(self, gid: str) -> set[str]: ...
+
+    async def capabilities(self) -> dict[str, Any]:
+        """Nextcloud's capabilities: one key per enabled app declaring some (NEXTCLOUD.md §3.1)."""
+        ...
+
+    async def has_team_folders(self) -> bool:
+        """Whether the groupfolders app answers (its routes are 404 when it is missing)."""
+        ...
 
     async def notify(
         self, user: str, subject: str, subject_params: dict[str, Any], message: str, link: str
@@ -73,6 +96,10 @@ class Journal(Protocol):
     def mark_failed(self, run_id: str, change: Change, error: str) -> None: ...
 
     def unfinished_runs(self) -> list[str]: ...
+
+    def open_run_of(self, request_id: int) -> str | None:
+        """The newest run of a request that did not finish (failed or interrupted)."""
+        ...
 
 
 class AuditLog(Protocol):

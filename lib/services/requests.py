@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Literal
 
+from babel.dates import format_date
+
 from lib.core import requests as machine
 from lib.core.errors import GovernanceError, InvalidRequest, InvalidToken
 from lib.core.expiry import apply_request
@@ -16,13 +18,15 @@ from lib.core.model import Organisation, OrgGroup, Role
 from lib.core.plan import Plan
 from lib.core.policy import Actor, can_accept_join, can_cancel, can_decide, can_object, can_request, require
 from lib.core.request_kinds import AccessRequest, RequestKind, RequestLine, RequestState
-from lib.core.tokens import check_claim, make_decision_token, read_decision_token
+from lib.core.tokens import DecisionClaim, make_decision_token, read_decision_token
 from lib.i18n import gettext
-from lib.store.org_repo import StaleOrganisation
+from lib.store.org_repo import StaleOrganisation, one_version_per_request
 from lib.store.requests_repo import ConcurrentUpdate, RequestRepository
 
+from . import decision_links as links
 from .governance import Governance
-from .sync import StalePlan, SyncService
+from .plan_text import PlanText, plan_text
+from .sync import RequestView, StalePlan, SyncService
 
 log = logging.getLogger(__name__)
 Decision = Literal["approve", "reject"]
@@ -61,7 +65,17 @@ class RequestService:
 
     async def preview(self, req: AccessRequest) -> Plan:
         """The plan approving ``req`` would apply now (the page and the notification show it)."""
-        return await self.sync.preview(apply_request(self.gov.org(), req))
+        return (await self.view(req)).plan
+
+    async def preview_text(self, req: AccessRequest, lang: str) -> tuple[Plan, PlanText]:
+        """The plan and its sentences for a reader of ``lang`` (the request page)."""
+        view = await self.view(req)
+        return view.plan, await plan_text(self.gov, view.plan, view.actual, lang)
+
+    async def view(self, req: AccessRequest) -> RequestView:
+        """The request's effect against what Nextcloud holds for the people and folders it touches."""
+        org = self.gov.org()
+        return await self.sync.request_view(org, apply_request(org, req))
 
     # ---- submitting -------------------------------------------------------------------------------
 
@@ -78,12 +92,12 @@ class RequestService:
     ) -> AccessRequest:
         kind = RequestKind(kind) if kind in RequestKind._value2member_map_ else kind
         if not isinstance(kind, RequestKind):
-            raise InvalidRequest("kind", "request.unknown_kind", "Unknown kind of request.")
+            raise InvalidRequest("kind", "Unknown kind of request.", "request.unknown_kind")
         require(can_request(actor, kind, group))
         lines = tuple(lines)
         for line in lines:
             if line.user and await self.gov.gateway.get_user(line.user) is None:
-                raise InvalidRequest("lines", "request.unknown_user", f"No Nextcloud account '{line.user}'.")
+                raise InvalidRequest("lines", f"No Nextcloud account '{line.user}'.", "request.unknown_user")
         org = self.gov.org()
         req = machine.submit(
             kind=kind,
@@ -120,51 +134,111 @@ class RequestService:
     # ---- deciding ---------------------------------------------------------------------------------
 
     async def approve(
-        self, actor: Actor, rid: int, checksum: str, current: Plan | None = None
+        self,
+        actor: Actor,
+        rid: int,
+        checksum: str,
+        current: object = None,  # kept for callers that computed a preview; the click reads again
+        confirmed: bool = False,
     ) -> AccessRequest:
-        """Approve and apply; ``current`` is the plan just computed by the caller, if any (one read less)."""
+        """Approve exactly the plan shown (``checksum``) and apply it.
+
+        The decision, the organisation with the request in it, the journal of the Nextcloud
+        changes and the audit entries are committed in one transaction; the Nextcloud writes follow
+        from the journal, so a crash leaves nothing or a journal that the next start finishes.
+        """
         req = self.get(rid)
         require(can_decide(actor, req))
-        current = current or await self.preview(req)
-        if current.checksum != checksum:
-            raise StalePlan(checksum, current.checksum)
-        approved = self.save(machine.approve(req, actor.uid, self.now(), checksum), req)
-        self._audit(actor.uid, "request.approved", approved, {"plan": current.counts(), "checksum": checksum})
-        await self._retract(approved)
-        if approved.state is RequestState.AWAITING_ACCOUNT:
+
+        def decide(r: AccessRequest) -> AccessRequest:
+            return self.save(machine.approve(r, actor.uid, self.now(), checksum), r)
+
+        probe = machine.approve(req, actor.uid, self.now(), checksum)  # refuses now what may not be
+        if probe.state is RequestState.AWAITING_ACCOUNT:
+            with self.gov.unit():
+                approved = decide(req)
+                self._audit(actor.uid, "request.approved", approved, {"checksum": checksum})
+            await self._retract(approved)
             return approved
-        return await self.apply_approved(approved, actor.uid)
+        return await self._commit_and_apply(req, actor.uid, decide, checksum=checksum, confirmed=confirmed)
 
     async def apply_approved(self, req: AccessRequest, actor: str) -> AccessRequest:
-        applying = self.save(machine.start_applying(req, actor, self.now()), req)
-        org = self._save_org(applying)
+        """Apply an approved request (an awaited account arrived, or a retry)."""
+        return await self._commit_and_apply(req, actor, lambda r: r)
+
+    async def _commit_and_apply(
+        self,
+        req: AccessRequest,
+        actor: str,
+        decide: Callable[[AccessRequest], AccessRequest],
+        *,
+        checksum: str | None = None,
+        confirmed: bool = False,
+    ) -> AccessRequest:
+        for _ in range(5):  # someone saved the organisation meanwhile: plan again on theirs
+            try:
+                decided, applying, run_id = await self._commit(req, actor, decide, checksum, confirmed)
+                break
+            except StaleOrganisation:
+                continue
+        else:
+            raise AlreadyDecided()
+        if decided is not req:
+            await self._retract(decided)
+        return await self._run(applying, actor, run_id)
+
+    async def _commit(
+        self,
+        req: AccessRequest,
+        actor: str,
+        decide: Callable[[AccessRequest], AccessRequest],
+        checksum: str | None,
+        confirmed: bool,
+    ) -> tuple[AccessRequest, AccessRequest, str]:
+        """Plan the request on the organisation as it is now and commit it (SyncService.commit)."""
+        one_version_per_request()
+        version = self.gov.orgs.version()
+        org = self.gov.org()
+        after = apply_request(org, req)
+        view = await self.sync.request_view(org, after)
+        if checksum is not None and view.plan.checksum != checksum:
+            raise StalePlan(checksum, view.plan.checksum)
+        steps: list[AccessRequest] = []
+
+        def within() -> None:
+            decided = decide(req)
+            applying = self.save(machine.start_applying(decided, actor, self.now()), decided)
+            if decided is not req:
+                detail: dict[str, object] = {"plan": view.plan.counts(), "checksum": view.plan.checksum}
+                self._audit(actor, "request.approved", decided, detail)
+            self._audit(actor, "request.applying", applying)
+            steps[:] = [decided, applying]
+
+        run_id = self.sync.commit(
+            actor, after, version, view, within=within, request_id=req.id, confirmed=confirmed
+        )
+        return steps[0], steps[1], run_id
+
+    async def _run(self, applying: AccessRequest, actor: str, run_id: str) -> AccessRequest:
+        """The Nextcloud writes of a committed request, then its final state."""
         try:
-            _plan, result = await self.sync.apply(actor, org=org, request_id=applying.id)
+            result = await self.sync.run(run_id, actor, applying.id)
             ok, error = result.ok, result.error or ""
         except Exception as exc:  # Nextcloud unreachable after retries: the journal keeps the run
             log.warning("applying request %s failed: %s", applying.id, exc)
             ok, error = False, str(exc)
+        with self.gov.unit():
+            if ok:
+                final = self.save(machine.mark_applied(applying, actor, self.now()), applying)
+                self._audit(actor, "request.applied", final)
+            else:
+                final = self.save(machine.mark_failed(applying, actor, self.now(), error), applying)
+                self._audit(actor, "request.failed", final, {"error": error})
         if ok:
-            final = self.save(machine.mark_applied(applying, actor, self.now()), applying)
-            self._audit(actor, "request.applied", final)
             await self._notify_outcome(final)
         else:
-            final = self.save(machine.mark_failed(applying, actor, self.now(), error), applying)
-            self._audit(actor, "request.failed", final, {"error": error})
             await self._notify_failure(final)
         return final
-
-    def _save_org(self, req: AccessRequest) -> Organisation:
-        """The organisation with the request in it; re-read and retried if someone saved meanwhile."""
-        for _ in range(5):
-            version = self.gov.orgs.version()
-            org = apply_request(self.gov.org(), req)
-            try:
-                self.gov.orgs.save(org, expected_version=version)
-                return org
-            except StaleOrganisation:
-                continue
-        raise AlreadyDecided()
 
     async def reject(self, actor: Actor, rid: int, reason: str) -> AccessRequest:
         req = self.get(rid)
@@ -205,9 +279,17 @@ class RequestService:
         return objected
 
     async def retry(self, actor: Actor, rid: int) -> AccessRequest:
+        """A failed request: its journal run goes on where it stopped (its changes were approved)."""
         req = self.get(rid)
         require(can_decide(actor, req))
-        return await self.apply_approved(self.save(machine.retry(req, actor.uid, self.now()), req), actor.uid)
+        run_id = self.gov.journal.open_run_of(rid)
+        again = self.save(machine.retry(req, actor.uid, self.now()), req)
+        if run_id is None:  # stopped before its journal was written: plan and apply it now
+            return await self.apply_approved(again, actor.uid)
+        with self.gov.unit():
+            applying = self.save(machine.start_applying(again, actor.uid, self.now()), again)
+            self._audit(actor.uid, "request.applying", applying, {"run_id": run_id})
+        return await self._run(applying, actor.uid, run_id)
 
     def save(self, new: AccessRequest, old: AccessRequest) -> AccessRequest:
         try:
@@ -225,19 +307,63 @@ class RequestService:
         )
         return f"{self.gov.settings.proxy_url}/actions/{decision}/{req.id}?t={token}"
 
-    async def decide_from_link(self, actor: Actor, decision: str, rid: int, token: str) -> AccessRequest:
-        """Approve (or open the reject form) from a link: single use, this operator, this plan only."""
-        claim = read_decision_token(self._key, token, int(self.now().timestamp()))
-        req = self.get(rid)
-        current = await self.preview(req) if req.state is RequestState.PENDING else None
-        check_claim(claim, actor.uid, rid, current.checksum if current else claim.plan_checksum)
-        if claim.decision != decision:
-            raise InvalidToken("token.invalid")
-        if not self.repo.use_nonce(claim.nonce):
-            raise InvalidToken("token.used")
-        if decision == "approve":
-            return await self.approve(actor, rid, claim.plan_checksum, current)
-        return req  # reject: the page asks for the reason
+    async def decide_from_link(self, actor: Actor, decision: str, rid: int, token: str) -> links.LinkOutcome:
+        """A click on Approve or Reject in a notification: this operator, this request, this plan.
+
+        Approve decides at once; Reject only checks the link and asks for the reason
+        (:meth:`reject_from_link`). The link is consumed only when the decision is taken: clicked
+        during the objection window, refused, or stale, it decides nothing and stays usable.
+        """
+        opened = await self._open_link(actor, decision, rid, token)
+        if isinstance(opened, links.LinkOutcome):
+            return opened
+        claim, req = opened
+        if decision == "reject":
+            return links.LinkOutcome(links.LinkResult.REASON_NEEDED, req)
+        try:  # approving reads Nextcloud again: changes other than the link's are refused as stale
+            approved = await self.approve(actor, rid, claim.plan_checksum)
+        except GovernanceError as exc:
+            return links.refusal(exc, self.repo.get(rid))
+        self.repo.use_nonce(claim.nonce)
+        return links.LinkOutcome(links.LinkResult.APPROVED, approved)
+
+    async def reject_from_link(self, actor: Actor, rid: int, token: str, reason: str) -> links.LinkOutcome:
+        """The reason form a Reject link opens, posted back with the link's token.
+
+        The token is this POST's CSRF protection: a plain form cannot send the page's CSRF header,
+        and the token is signed by the app, bound to this operator and this request, and single use.
+        It is checked as on the click and consumed only once the rejection is saved, so a refused
+        reason keeps the form usable.
+        """
+        opened = await self._open_link(actor, "reject", rid, token)
+        if isinstance(opened, links.LinkOutcome):
+            return opened
+        claim, req = opened
+        try:
+            rejected = await self.reject(actor, rid, reason)
+        except InvalidRequest as exc:
+            if exc.field != "reason":
+                return links.refusal(exc, self.repo.get(rid))
+            return links.LinkOutcome(links.LinkResult.REASON_NEEDED, req, exc, reason=reason)
+        except GovernanceError as exc:
+            return links.refusal(exc, self.repo.get(rid))
+        self.repo.use_nonce(claim.nonce)
+        return links.LinkOutcome(links.LinkResult.REJECTED, rejected)
+
+    async def _open_link(
+        self, actor: Actor, decision: str, rid: int, token: str
+    ) -> links.LinkOutcome | tuple[DecisionClaim, AccessRequest]:
+        """The link's claim and its request, or why the link cannot take its decision now."""
+        now = self.now()
+        try:
+            claim = read_decision_token(self._key, token, int(now.timestamp()))
+        except InvalidToken as exc:
+            return links.token_refusal(exc, self.repo.get(rid))
+        req = self.repo.get(rid)
+        refused = links.precheck(claim, actor, decision, rid, req, self.repo.nonce_used(claim.nonce), now)
+        if refused is not None or req is None:
+            return refused or links.LinkOutcome(links.LinkResult.INVALID)
+        return claim, req
 
     # ---- notifications ----------------------------------------------------------------------------
 
@@ -250,27 +376,31 @@ class RequestService:
         return sorted({m.user for m in org.memberships if m.group == OrgGroup.OPERATIONS})
 
     async def notify_operators(self, req: AccessRequest) -> None:
-        """One notification per operator (AppAPI notifies the impersonated user: NEXTCLOUD.md §3.1)."""
+        """One notification per operator (AppAPI notifies the impersonated user: NEXTCLOUD.md §3.1),
+        each telling, in the operator's language, who asks what for whom, why, until when, and
+        every change approval makes in Nextcloud."""
         assert req.id is not None
         org = self.gov.org()
         try:
-            plan = await self.preview(req)
+            view: RequestView | None = await self.view(req)
         except GovernanceError:
-            plan = Plan()
+            view = None
         page = f"{self.gov.settings.page_url}/requests/{req.id}"
         for op in self._operators(org):
             if op == req.requester or op in req.people:
                 continue  # nobody decides their own request
             try:
-                object_id = await self._ask_operator(op, req, plan, page)
+                object_id = await self._ask_operator(op, req, view, page)
             except Exception as exc:  # a missed notification must not lose the request
                 log.warning("could not notify %s of request %s: %s", op, req.id, exc)
                 continue
             self.repo.record_notification(req.id, op, object_id, DECIDE)
 
-    async def _ask_operator(self, op: str, req: AccessRequest, plan: Plan, page: str) -> str:
+    async def _ask_operator(self, op: str, req: AccessRequest, view: RequestView | None, page: str) -> str:
         """One operator's notification, in their language, with single-use decision links."""
         lang = await self.language_of(op)
+        plan = view.plan if view else Plan()
+        text = await plan_text(self.gov, plan, view.actual, lang) if view else PlanText(())
 
         def _(message: str, **params: object) -> str:
             return gettext(lang, message, **params)
@@ -279,18 +409,34 @@ class RequestService:
             target = self.decision_link(op, req, decision, plan.checksum)
             return {"type": "highlight", "id": f"{decision}-{req.id}", "name": name, "link": target}
 
+        names = await self.gov.display_names({req.requester, *req.people})
+        wg = self.gov.org().group(req.group)
+        group_name = req.new_group_name or (wg.name if wg else req.group)
         params = {
-            "requester": {"type": "user", "id": req.requester, "name": req.requester},
-            "group": {"type": "highlight", "id": req.group, "name": req.group},
+            "requester": {"type": "user", "id": req.requester, "name": names[req.requester]},
+            "group": {"type": "highlight", "id": req.group, "name": group_name},
             "open": {"type": "highlight", "id": f"open-{req.id}", "name": _("Open"), "link": page},
-            "approve": link("approve", _("Approve")),
             "reject": link("reject", _("Reject")),
         }
         what = _(self._what(req))
-        subject = _("{requester} asks: %(what)s in {group}", what=what) + " — {open} · {approve} · {reject}"
-        summary = "; ".join(str(c) for c in plan.changes[:3]) + (" …" if len(plan) > 3 else "")
-        message = _("%(n)s change(s) in Nextcloud: %(summary)s", n=len(plan), summary=summary or "—")
-        return await self.gov.gateway.notify(op, subject, params, message, page)
+        if text.needs_confirmation:  # confirmed on the page, after reading who gains and who loses
+            subject = _("{requester} asks: %(what)s in {group}", what=what) + " — {open} · {reject}"
+        else:
+            params["approve"] = link("approve", _("Approve"))
+            subject = (
+                _("{requester} asks: %(what)s in {group}", what=what) + " — {open} · {approve} · {reject}"
+            )
+        parts = [_("Why: %(justification)s", justification=req.justification)]
+        for line in req.lines:
+            if line.until:
+                when = format_date(line.until, format="long", locale=lang)
+                person = names.get(line.user, line.who) if line.user else line.who
+                parts.append(_("%(person)s until %(date)s", person=person, date=when))
+        if text.lines:
+            parts.append(_("In Nextcloud: %(changes)s", changes="; ".join(text.lines)))
+        if text.needs_confirmation:
+            parts.append(_("To confirm on the page: %(concerns)s", concerns="; ".join(text.concerns)))
+        return await self.gov.gateway.notify(op, subject, params, " — ".join(parts)[:3900], page)
 
     @staticmethod
     def _what(req: AccessRequest) -> str:
@@ -335,12 +481,17 @@ class RequestService:
     async def _retract(self, req: AccessRequest) -> None:
         """Once decided, the other operators' notifications go (NEXTCLOUD.md §3.4)."""
         assert req.id is not None
+        gone = []
         for row_id, uid, object_id in self.repo.live_notifications(req.id, DECIDE):
             try:
                 await self.gov.gateway.delete_notification(uid, object_id)
-                self.repo.notification_deleted(row_id)
+                gone.append(row_id)
             except Exception as exc:
                 log.warning("could not delete notification of %s: %s", uid, exc)
+        if gone:
+            with self.gov.unit():  # one transaction for all of them
+                for row_id in gone:
+                    self.repo.notification_deleted(row_id)
 
     def _audit(
         self, actor: str, action: str, req: AccessRequest, extra: dict[str, object] | None = None

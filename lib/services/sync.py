@@ -11,15 +11,21 @@ from functools import cached_property
 
 from lib.core.compile import compile_org
 from lib.core.drift import Drift, drift
+from lib.core.effect import request_plan, touched
 from lib.core.errors import GovernanceError
-from lib.core.model import Naming, Organisation
+from lib.core.model import Naming, Organisation, is_admin_group
 from lib.core.plan import Plan, app_users, apply_to_state, plan, rule_owner
+from lib.core.safety import check
 from lib.core.state import NextcloudState
 
 from .apply import ApplyResult, apply_plan
 from .governance import Governance
 from .memo import Memo
 from .readings import Readings, Scope
+
+
+def new_run_id() -> str:
+    return f"run-{uuid.uuid4().hex[:16]}"
 
 
 class StalePlan(GovernanceError):
@@ -34,14 +40,18 @@ class StalePlan(GovernanceError):
 
 
 def managed_by(org: Organisation, desired: NextcloudState) -> Callable[[str], bool]:
-    """Groups the app owns: the desired ones and any that match the naming scheme."""
+    """Groups the app owns: the desired ones and any that match the naming scheme, never ``admin``.
+
+    The organisation's validation (lib/core/orgfile.py ``check_group_ids``) refuses a naming that
+    gives ``admin``; an organisation saved before it still cannot make the app touch that group.
+    """
     naming: Naming = org.naming
     pattern = (
         re.escape(naming.role_pattern).replace(r"\{slug\}", "[a-z0-9][a-z0-9-]*").replace(r"\{role\}", ".+")
     )
     rx = re.compile(f"^{pattern}$")
     fixed = set(desired.groups) | set(naming.org_groups.values())
-    return lambda gid: gid in fixed or bool(rx.match(gid))
+    return lambda gid: not is_admin_group(gid) and (gid in fixed or bool(rx.match(gid)))
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,15 @@ class Snapshot:
     @cached_property
     def drifts(self) -> tuple[Drift, ...]:
         return tuple(drift(self.desired, self.actual, self.managed))
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """A request's plan (its effect only, lib/core/effect.py) and what Nextcloud holds for it."""
+
+    plan: Plan
+    actual: NextcloudState
+    managed: Callable[[str], bool]
 
 
 def scope_of(org: Organisation, desired: NextcloudState) -> Scope:
@@ -128,37 +147,87 @@ class SyncService:
     async def drift(self) -> tuple[Drift, ...]:
         return (await self.snapshot()).drifts
 
+    async def request_view(self, before: Organisation, after: Organisation) -> RequestView:
+        """What changing ``before`` into ``after`` does in Nextcloud, read for those objects only."""
+        was, will = self.desired(before), self.desired(after)
+        scope = touched(was, will)
+        managed = managed_by(after, will)
+        rule_paths = {m: set(will.folders[m].rules) for m in scope.folders if m in will.folders}
+        actual = await self.gov.gateway.read_objects(
+            managed,
+            users=scope.users,
+            groups=scope.groups,
+            mount_points=scope.folders,
+            rule_paths=rule_paths,
+        )
+        return RequestView(request_plan(was, will, actual, managed), actual, managed)
+
+    def commit(
+        self,
+        actor: str,
+        after: Organisation,
+        version: int,
+        view: RequestView,
+        *,
+        within: Callable[[], object] = lambda: None,
+        request_id: int | None = None,
+        confirmed: bool = False,
+    ) -> str:
+        """Save a change of the organisation with the journal of its Nextcloud changes.
+
+        The safety check first (lib/core/safety.py), then one transaction: the caller's own writes
+        (``within``: a request's new state, audit entries), the organisation (StaleOrganisation if
+        someone saved since ``version``), the journal run. Returns the run to apply with ``run``.
+        """
+        check(view.plan.changes, view.actual, confirmed)
+        run_id = f"request-{request_id}-{new_run_id()}" if request_id is not None else new_run_id()
+        with self.gov.unit():
+            within()
+            self.gov.orgs.save(after, expected_version=version)
+            self.gov.journal.begin(run_id, view.plan.changes, actor, request_id)
+        return run_id
+
     async def apply(
         self,
         actor: str,
         *,
         org: Organisation | None = None,
         expected_checksum: str | None = None,
-        request_id: int | None = None,
+        confirmed: bool = False,
     ) -> tuple[Plan, ApplyResult]:
-        """Apply the current plan; refuse when it is not the one the actor approved."""
+        """Apply the whole organisation's plan (editing, import, repair, expiry): refused when it
+        is not the one the actor was shown, or unsafe and not confirmed (lib/core/safety.py)."""
         snap = await self.snapshot(org)
         current = snap.plan
         if expected_checksum is not None and current.checksum != expected_checksum:
             raise StalePlan(expected_checksum, current.checksum)
-        run_id = f"run-{uuid.uuid4().hex[:16]}"
+        check(current.changes, snap.actual, confirmed)
+        run_id = new_run_id()
+        self.gov.journal.begin(run_id, current.changes, actor, None)
+        self.gov.audit.append(
+            actor, "plan.apply", f"{len(current)} change(s)", {"checksum": current.checksum}
+        )
+        result = await self.run(run_id, actor)
+        self._after_apply(snap, org, result)
+        return current, result
+
+    async def run(self, run_id: str, actor: str, request_id: int | None = None) -> ApplyResult:
+        """Apply what the journal holds for ``run_id`` (begun by the caller, checked before)."""
         gov = self.gov
-        gov.audit.append(actor, "plan.apply", f"{len(current)} change(s)", {"checksum": current.checksum})
         try:
-            result = await apply_plan(
-                current.changes,
+            return await apply_plan(
+                gov.journal.pending(run_id),
                 gov.gateway,
                 gov.journal,
                 gov.audit,
                 actor=actor,
                 run_id=run_id,
                 request_id=request_id,
+                unit=gov.unit,
             )
         except BaseException:  # Nextcloud left half-changed: the next page view reads it again
             self.readings.forget()
             raise
-        self._after_apply(snap, org, result)
-        return current, result
 
     def _after_apply(self, snap: Snapshot, org: Organisation | None, result: ApplyResult) -> None:
         """Keep what Nextcloud holds now: the reading plus the applied plan, or nothing if it stopped."""

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import csv
 import io
-import random
 import threading
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, false, func, insert, select
 
 from lib.core.audit import GENESIS, AuditEntry, ChainCheck, chain_hash, verify_chain
 
 from .db import reader
 from .tables import audit_log
+from .unit import current_unit, unit_of_work
+
+# The PostgreSQL advisory lock appenders take turns on (any 64-bit number no other lock uses):
+# the first eight bytes of sha256("governance.audit_log.head"), as a signed bigint.
+CHAIN_HEAD_LOCK = -0x3AC2_C650_D448_A213
+MAX_OFFSET = 2**62  # beyond any log's length, within the databases' 64-bit integers
 
 
 @dataclass(frozen=True)
@@ -53,44 +56,54 @@ class SqlAuditLog:
         self._stored = 0  # results remembered so far: a full check keeps a failure found while it ran
         self._lock = threading.Lock()  # guards the two above; held through a (short) incremental check
         self._whole_lock = threading.Lock()  # one full check at a time
-        self._append_lock = threading.Lock()
 
     def append(self, actor: str, action: str, subject: str, detail: dict[str, Any]) -> None:
-        with self._append_lock:  # threads of this process take turns; other processes race below
-            self._append(actor, action, subject, detail)
+        """Chain one entry to the head of the log.
 
-    def _append(self, actor: str, action: str, subject: str, detail: dict[str, Any]) -> None:
-        for attempt in range(20):  # two processes may race for the next seq: the primary key decides
-            if attempt:
-                time.sleep(random.uniform(0, 0.01 * attempt))  # apart, or they race again
-            try:
-                with self._engine.begin() as conn:
-                    last = conn.execute(
-                        select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
-                    ).first()
-                    seq = last.seq + 1 if last else 1
-                    prev = last.hash if last else GENESIS
-                    at = self._clock().isoformat(timespec="seconds")
-                    digest = chain_hash(prev, seq, at, actor, action, subject, detail)
-                    conn.execute(
-                        insert(audit_log).values(
-                            seq=seq,
-                            at=at,
-                            actor=actor,
-                            action=action,
-                            subject=subject,
-                            detail=detail,
-                            prev_hash=prev,
-                            hash=digest,
-                        )
-                    )
-                return
-            except IntegrityError:
-                continue
-        raise RuntimeError("could not append to the audit log")
+        Inside a unit of work (lib/store/unit.py) the entry is chained just before the unit
+        commits, with the unit; alone, in a transaction of its own. Either way appenders of every
+        thread and process take turns on the chain head in the database (:func:`_chain`).
+        """
+        unit = current_unit(self._engine)
+        if unit is not None:
+            unit.before_commit(lambda conn: self._chain(conn, actor, action, subject, detail))
+            return
+        with unit_of_work(self._engine) as own:
+            self._chain(own.conn, actor, action, subject, detail)
+
+    def _chain(self, conn: Connection, actor: str, action: str, subject: str, detail: dict[str, Any]) -> None:
+        """Read the head and insert the next entry, holding the chain head until commit.
+
+        PostgreSQL: a transaction-scoped advisory lock (released by the commit or rollback);
+        SQLite: the unit's ``BEGIN IMMEDIATE`` already holds the database's write lock. The head
+        read after taking it is the last committed entry, so no two appenders get the same seq.
+        """
+        if conn.dialect.name == "postgresql":
+            conn.execute(select(func.pg_advisory_xact_lock(CHAIN_HEAD_LOCK)))
+        last = conn.execute(
+            select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+        ).first()
+        seq = last.seq + 1 if last else 1
+        prev = last.hash if last else GENESIS
+        at = self._clock().isoformat(timespec="seconds")
+        digest = chain_hash(prev, seq, at, actor, action, subject, detail)
+        conn.execute(
+            insert(audit_log).values(
+                seq=seq,
+                at=at,
+                actor=actor,
+                action=action,
+                subject=subject,
+                detail=detail,
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
 
     def _where(self, f: AuditFilter) -> list[Any]:
         c = audit_log.c
+        if "\x00" in f.actor + f.action + f.text + f.since + f.until:
+            return [false()]  # PostgreSQL refuses a NUL in a query (and stores none): nothing matches
         conds: list[Any] = []
         if f.actor:
             conds.append(c.actor == f.actor)
@@ -105,6 +118,7 @@ class SqlAuditLog:
         return conds
 
     def page(self, f: AuditFilter, offset: int = 0, limit: int = 50) -> tuple[list[AuditEntry], int]:
+        offset = min(offset, MAX_OFFSET)  # any page number: past the end is an empty page, not an overflow
         conds = self._where(f)
         with self._reads.connect() as conn:
             if not conds:  # seq runs 1..N (append takes the next one): the index answers, no count scan
@@ -263,9 +277,12 @@ class _Tail:
             yield entry
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP "CSV Injection": these make a cell a formula
+
+
 def csv_cell(value: str) -> str:
     """A CSV cell a spreadsheet will not run as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    return "'" + value if value[:1] in FORMULA_STARTS else value
 
 
 def _entry(r: Any) -> AuditEntry:

@@ -13,6 +13,7 @@ from lib.core.model import Grant, Membership, Naming, Organisation, Right, Role,
 
 from .db import reader
 from .tables import memberships, org_settings, working_groups
+from .unit import current_unit, writing
 
 
 def _grant_data(g: Grant) -> dict[str, Any]:
@@ -22,6 +23,8 @@ def _grant_data(g: Grant) -> dict[str, Any]:
 def _grant(d: dict[str, Any]) -> Grant:
     return Grant(group=d["group"], right=Right[d["right"].upper()], path=d.get("path", ""))
 
+
+_SAVED = "organisation"  # Unit.saved key: (version, Organisation) saved in the unit
 
 _VERSION = select(org_settings.c.value).where(org_settings.c.key == "version").scalar_subquery()
 
@@ -63,6 +66,9 @@ class OrgRepository:
         self._lock = threading.Lock()
 
     def version(self) -> int:
+        """The stored version; inside a unit of work that saved the organisation, the saved one."""
+        if (unit := current_unit(self._engine)) is not None and (saved := unit.find(_SAVED)) is not None:
+            return int(saved[0])
         with self._reads.connect() as conn:
             v = conn.execute(select(_VERSION)).scalar()
         return int(v or 0)
@@ -74,6 +80,10 @@ class OrgRepository:
         return int(row.version or 0), int(row.other or 0)
 
     def load(self) -> Organisation:
+        """The organisation; inside a unit of work that saved one, that one (it is not cached
+        before the unit commits: a rollback would leave a version that names nothing stored)."""
+        if (unit := current_unit(self._engine)) is not None and (saved := unit.find(_SAVED)) is not None:
+            return saved[1]  # type: ignore[no-any-return]
         view = _view.get()
         version = view.version if view is not None else None
         if version is None:
@@ -116,9 +126,12 @@ class OrgRepository:
         return int(settings.get("version") or 0), org
 
     def save(self, org: Organisation, expected_version: int | None = None) -> int:
-        """Replace the stored organisation; refuse (ValueError) if someone saved in between."""
+        """Replace the stored organisation; refuse (StaleOrganisation) if someone saved in between.
+
+        Inside a unit of work it is written with the unit; a refusal rolls the whole unit back.
+        """
         _forget_view()
-        with self._engine.begin() as conn:
+        with writing(self._engine) as conn:
             row = conn.execute(
                 select(org_settings.c.value).where(org_settings.c.key == "version").with_for_update()
             ).first()
@@ -165,14 +178,22 @@ class OrgRepository:
                     {"key": "version", "value": current + 1},
                 ],
             )
+            if (unit := current_unit(self._engine)) is not None:
+                unit.saved[_SAVED] = (current + 1, org)
         return current + 1
 
     def bump(self) -> None:
+        """A new version of the same organisation (every cache reads it again)."""
         _forget_view()
-        with self._engine.begin() as conn:
+        with writing(self._engine) as conn:
+            version = conn.execute(select(_VERSION)).scalar()
             conn.execute(
-                update(org_settings).where(org_settings.c.key == "version").values(value=self.version() + 1)
+                update(org_settings)
+                .where(org_settings.c.key == "version")
+                .values(value=int(version or 0) + 1)
             )
+            if (unit := current_unit(self._engine)) is not None and (saved := unit.find(_SAVED)) is not None:
+                unit.saved[_SAVED] = (int(version or 0) + 1, saved[1])
 
 
 class StaleOrganisation(Exception):

@@ -1,7 +1,8 @@
 """Access requests in the database: a JSON document per request plus indexed columns.
 
 ``save`` is optimistic locking on ``version`` (cosmicpython's version_number): of two operators
-deciding one request at once, exactly one succeeds.
+deciding one request at once, exactly one succeeds. Inside a unit of work (lib/store/unit.py)
+writes join its transaction and reads see them; a failed ``save`` rolls the whole unit back.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from lib.core.request_kinds import (
 
 from .db import reader
 from .tables import access_requests, locks, sent_notifications, used_tokens
+from .unit import guard, reading, writing
 
 
 class ConcurrentUpdate(Exception):
@@ -126,7 +128,7 @@ class RequestRepository:
 
     def add(self, r: AccessRequest) -> AccessRequest:
         now = datetime.now(UTC)
-        with self._engine.begin() as conn:
+        with writing(self._engine) as conn:
             rid = conn.execute(
                 insert(access_requests)
                 .values(
@@ -144,14 +146,16 @@ class RequestRepository:
         return replace(r, id=int(rid))
 
     def get(self, rid: int) -> AccessRequest | None:
-        with self._reads.connect() as conn:
+        if not 0 < rid < 2**63:  # no such id (a URL may carry any integer); the database would overflow
+            return None
+        with reading(self._engine, self._reads) as conn:
             row = conn.execute(select(access_requests).where(access_requests.c.id == rid)).first()
         return request_from_data(row.id, row.version, row.data) if row else None
 
     def save(self, r: AccessRequest, read_version: int) -> AccessRequest:
         """Store ``r`` if the stored version is still ``read_version``; else ConcurrentUpdate."""
         assert r.id is not None
-        with self._engine.begin() as conn:
+        with writing(self._engine) as conn:
             done = conn.execute(
                 update(access_requests)
                 .where(access_requests.c.id == r.id, access_requests.c.version == read_version)
@@ -170,7 +174,7 @@ class RequestRepository:
         self, *conds: Any, newest_first: bool = True, limit: int = 200, offset: int = 0
     ) -> list[AccessRequest]:
         order = access_requests.c.id.desc() if newest_first else access_requests.c.id
-        with self._reads.connect() as conn:
+        with reading(self._engine, self._reads) as conn:
             rows = conn.execute(
                 select(access_requests).where(*conds).order_by(order).limit(limit).offset(offset)
             )
@@ -197,7 +201,7 @@ class RequestRepository:
     def all_rows(self) -> list[tuple[str, str, datetime, datetime]]:
         """(kind, state, created_at, updated_at) of every request, for statistics."""
         c = access_requests.c
-        with self._reads.connect() as conn:
+        with reading(self._engine, self._reads) as conn:
             return [
                 (r[0], r[1], r[2], r[3])
                 for r in conn.execute(select(c.kind, c.state, c.created_at, c.updated_at))
@@ -206,7 +210,7 @@ class RequestRepository:
     # ---- notifications sent about a request (to retract them once decided) ----------------------
 
     def record_notification(self, request_id: int, uid: str, object_id: str, purpose: str) -> None:
-        with self._engine.begin() as conn:
+        with writing(self._engine) as conn:
             conn.execute(
                 insert(sent_notifications).values(
                     request_id=request_id, uid=uid, object_id=object_id, purpose=purpose, deleted=False
@@ -215,7 +219,7 @@ class RequestRepository:
 
     def live_notifications(self, request_id: int, purpose: str) -> list[tuple[int, str, str]]:
         c = sent_notifications.c
-        with self._reads.connect() as conn:
+        with reading(self._engine, self._reads) as conn:
             rows = conn.execute(
                 select(c.id, c.uid, c.object_id).where(
                     c.request_id == request_id, c.purpose == purpose, c.deleted.is_(False)
@@ -224,31 +228,37 @@ class RequestRepository:
             return [(r.id, r.uid, r.object_id) for r in rows]
 
     def notification_deleted(self, row_id: int) -> None:
-        with self._engine.begin() as conn:
+        with writing(self._engine) as conn:
             conn.execute(
                 update(sent_notifications).where(sent_notifications.c.id == row_id).values(deleted=True)
             )
 
     def was_notified(self, request_id: int, uid: str, purpose: str) -> bool:
         c = sent_notifications.c
-        with self._reads.connect() as conn:
+        with reading(self._engine, self._reads) as conn:
             q = select(c.id).where(c.request_id == request_id, c.uid == uid, c.purpose == purpose)
             return conn.execute(q).first() is not None
 
     # ---- single-use decision links and cross-process locks ---------------------------------------
 
     def use_nonce(self, nonce: str) -> bool:
-        """True the first time a nonce is used, False ever after."""
+        """True the first time a nonce is used, False ever after (inside a unit: unless it rolls back)."""
         try:
-            with self._engine.begin() as conn:
+            with writing(self._engine) as conn, guard(self._engine, conn):
                 conn.execute(insert(used_tokens).values(nonce=nonce, used_at=datetime.now(UTC)))
             return True
         except IntegrityError:
             return False
 
+    def nonce_used(self, nonce: str) -> bool:
+        """Whether a decision link was used, without using it (a click that decides nothing)."""
+        with reading(self._engine, self._reads) as conn:
+            found = conn.execute(select(used_tokens.c.nonce).where(used_tokens.c.nonce == nonce)).first()
+        return found is not None
+
     def try_lock(self, name: str, holder: str, ttl: timedelta, now: datetime) -> bool:
         """A lease in the database: one process at a time runs a periodic task, on SQLite or PostgreSQL."""
-        with self._engine.begin() as conn:
+        with writing(self._engine) as conn:
             conn.execute(delete(locks).where(locks.c.name == name, locks.c.until < now))
             taken = conn.execute(
                 update(locks)

@@ -220,7 +220,8 @@ def replayed(file: str) -> tuple[StandIn, dict[str, httpx.Response], RecordingEx
     """Replay a whole fixture file in order (state carries over) and keep every answer by exchange name."""
     recorder = RecordingExApp()
     with_exapp = file in ("appapi_ui_and_proxy.json", "notifications_links_click.json")
-    s = StandIn(app_secret=SECRET, exapp_url=serve(recorder)[0] if with_exapp else None)
+    s = StandIn(app_secret=SECRET, exapp_url=serve(recorder)[0] if with_exapp else None, info_xml=None)
+    s.proxy_routes = [(".*", "GET, POST, PUT, DELETE", 1)]  # the one route of the recording (README)
     recorder.standin = s
     seed(s)
     s.start()
@@ -428,3 +429,164 @@ def test_init_progress_report_is_answered_like_appapi() -> None:
     recorded = load("exapp_incoming.json")["outgoing_exapp_requests"][0]["response"]
     assert [a.status_code for a in recorder.status_answers] == [recorded["status"]]
     assert not shape_diff(json.loads(recorded["body"]), recorder.status_answers[0].json())
+
+
+# --------------------------------------------------------------------------- the route probe (AppAPI proxy)
+
+PROBE = "routeprobe"
+ROUTE_FILES = {"appapi_route_matching.json": "32.0.0", "appapi_route_matching_v32_0_10.json": "32.0.10"}
+PROBE_REDIRECTS = {  # what the recording's probe answered (appapi_proxy_redirects.json description)
+    "/redirect-303": (303, "/index.php/apps/app_api/embedded/routeprobe/main"),
+    "/redirect-302-rel": (302, "../main?from=302"),
+}
+
+
+class ProbeExApp:
+    """The recording's probe ExApp: echoes any request as JSON {method, path, query, headers, body},
+    and answers /redirect-303 and /redirect-302-rel with the recorded redirects."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = [[k.decode(), v.decode()] for k, v in scope["headers"]]
+        echo = {"method": scope["method"], "path": scope["path"], "query": scope["query_string"].decode(),
+                "headers": headers, "body": body.decode()}  # fmt: skip
+        self.received.append(echo)
+        status, extra = 200, [(b"content-type", b"application/json")]
+        payload = json.dumps(echo).encode()
+        if scope["path"] in PROBE_REDIRECTS:
+            status, location = PROBE_REDIRECTS[scope["path"]]
+            extra, payload = [(b"content-type", b"text/plain"), (b"location", location.encode())], b"moved"
+        await send({"type": "http.response.start", "status": status, "headers": extra})
+        await send({"type": "http.response.body", "body": payload})
+
+
+def routes_in_note(note: str) -> list[tuple[str, str, int]]:
+    """The routes the probe was registered with, as the note of each route-matching exchange states."""
+    start = note.index("routes=") + len("routes=")
+    routes, _ = json.JSONDecoder().raw_decode(note[start:])
+    return [(r["url"], r["verb"], int(r["access_level"])) for r in routes]
+
+
+def probe_standin(app_api: str = "32.0.0") -> tuple[StandIn, ProbeExApp]:
+    """A stand-in with the enabled probe ExApp (registered by hand: routes are set per exchange)."""
+    probe = ProbeExApp()
+    s = StandIn(app_id=PROBE, app_secret=SECRET, exapp_url=serve(probe)[0], app_api=app_api, info_xml=None)
+    seed(s)
+    s.users["alice"].display_name = "Alice Moreau"
+    s.exapp.enabled = True
+    s.start()
+    return s, probe
+
+
+@functools.cache
+def replayed_probe(file: str) -> tuple[StandIn, ProbeExApp, dict[str, tuple[httpx.Response, list[Any]]]]:
+    """Replay a probe fixture; each answer comes with what reached the probe during that exchange."""
+    s, probe = probe_standin(ROUTE_FILES.get(file, "32.0.0"))
+    if file not in ROUTE_FILES:
+        s.proxy_routes = [(".*", "GET,POST,PUT,DELETE", 1)]  # the probe's route in that recording
+    answers = {}
+    with httpx.Client(base_url=s.url, timeout=10) as client:
+        for exchange in load(file)["exchanges"]:
+            if file in ROUTE_FILES:
+                s.proxy_routes = routes_in_note(exchange["note"])
+            before = len(probe.received)
+            answer = client.request(**build_request(s, exchange, "alice"))
+            answers[exchange["name"]] = (answer, probe.received[before:])
+    s.stop()
+    return s, probe, answers
+
+
+def probe_cases(*files: str) -> list[tuple[str, str]]:
+    return [(f, e["name"]) for f in files if (FIXTURES / f).exists() for e in load(f)["exchanges"]]
+
+
+ROUTE_CASES = probe_cases(*ROUTE_FILES)
+
+
+@pytest.mark.parametrize(
+    ("file", "name"), ROUTE_CASES, ids=[f"{f.split('.')[0]}::{n}" for f, n in ROUTE_CASES]
+)
+def test_proxy_route_matching_answers_as_the_recorded_app_api(file: str, name: str) -> None:
+    """200 through to the ExApp, or AppAPI's HTML 404 page without reaching it, as recorded per version."""
+    _, _, answers = replayed_probe(file)
+    exchange = next(e for e in load(file)["exchanges"] if e["name"] == name)
+    answer, reached = answers[name]
+    recorded = exchange["response"]
+    assert answer.status_code == recorded["status"], f"{file} {name}: {answer.text[:300]}"
+    if recorded["status"] == 404:
+        assert not reached and content_type(answer.headers) == "text/html"
+        return
+    echo = json.loads(recorded["body"])
+    assert [(r["method"], r["path"], r["query"]) for r in reached] == [
+        (echo["method"], echo["path"], echo["query"])
+    ]
+
+
+REDIRECT_CASES = probe_cases("appapi_proxy_redirects.json")
+# Headers the followed request carried in the recording (the probe's echo), and ones it must not carry.
+FOLLOWED_HEADERS = {
+    "aa-version", "ex-app-id", "ex-app-version", "authorization-app-api", "aa-request-id",
+    "x-origin-ip", "cookie", "requesttoken", "content-type", "content-length", "referer",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("file", "name"), REDIRECT_CASES, ids=[n for _, n in REDIRECT_CASES])
+def test_the_proxy_follows_exapp_redirects_as_recorded(file: str, name: str) -> None:
+    """The browser gets the final 200 and no Location; AppAPI itself asked the ExApp for the target."""
+    s, _, answers = replayed_probe(file)
+    exchange = next(e for e in load(file)["exchanges"] if e["name"] == name)
+    answer, reached = answers[name]
+    recorded = exchange["response"]
+    assert answer.status_code == recorded["status"] and "location" not in answer.headers
+    assert content_type(answer.headers) == "application/json"
+    final = json.loads(answer.text)
+    echo = json.loads(recorded["body"])
+    assert (final["method"], final["path"], final["query"], final["body"]) == (
+        echo["method"], echo["path"], echo["query"], echo["body"],
+    )  # fmt: skip
+    assert len(reached) == 2 and reached[-1] == final  # the redirect, then AppAPI's own second request
+    sent = {k.lower() for k, _ in final["headers"]} & FOLLOWED_HEADERS
+    assert sent == {k.lower() for k, _ in echo["headers"]} & FOLLOWED_HEADERS
+    assert dict((k.lower(), v) for k, v in final["headers"])["host"] == str(s.exapp_url).split("//")[1]
+    first_user = decoded_user({k.lower(): v for k, v in reached[0]["headers"]})
+    assert decoded_user({k.lower(): v for k, v in final["headers"]}) == first_user == "alice"
+
+
+SCRIPT_CASES = probe_cases("appapi_embedded_scripts.json")
+
+
+def proxied_scripts(body: str) -> list[tuple[str, bool, str | None]]:
+    """(path, defer, type) of each ExApp script tag, in page order."""
+    root = html.fromstring(body.encode())
+    proxied = "/apps/app_api/proxy/"
+    return [
+        (e.get("src").split("?")[0], e.get("defer") is not None, e.get("type"))
+        for e in root.iter("script")
+        if proxied in (e.get("src") or "")
+    ]
+
+
+@pytest.mark.parametrize(("file", "name"), SCRIPT_CASES, ids=[n for _, n in SCRIPT_CASES])
+def test_embedded_page_scripts_come_in_the_recorded_order(file: str, name: str) -> None:
+    """Registration is answered as recorded; pages list the scripts sorted by path, all defer, no module."""
+    _, _, answers = replayed_probe(file)
+    exchange = next(e for e in load(file)["exchanges"] if e["name"] == name)
+    answer, reached = answers[name]
+    recorded = exchange["response"]
+    assert answer.status_code == recorded["status"]
+    if name.startswith("browser_open_embedded"):
+        assert proxied_scripts(answer.text) == proxied_scripts(recorded["body"])
+    elif name.startswith("browser_get"):
+        assert [r["path"] for r in reached] == [json.loads(recorded["body"])["path"]]
+    else:
+        assert not shape_diff(json.loads(recorded["body"]), answer.json())

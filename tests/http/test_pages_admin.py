@@ -206,7 +206,7 @@ def test_creating_a_group_shows_the_plan_first_then_creates_its_folder(app: Runn
     with app.client("claire") as c:
         preview = c.post("/ui/organisation/groups", data=form)
         assert preview.status_code == 200
-        assert "create folder Sport" in preview.text and "Save and apply" in preview.text
+        assert "Create the Team folder “Sport”" in preview.text and "Save and apply" in preview.text
         assert app.gov.org().group("sport") is None and "Sport" not in folder_names(app)
         r = c.post("/ui/organisation/groups", data=confirmed(preview.text, **form))
     assert r.status_code == 200

@@ -90,8 +90,25 @@ def test_archiving_a_working_group_waits_for_objections_then_applies(demo: Runni
     assert demo.gov.requests.get(rid).objection_until is not None
     real_now = demo.gov.requests.now
     demo.gov.requests.now = lambda: real_now() + timedelta(days=6)
-    assert _approve(demo, rid) == "applied"
+    members = set(demo.standin.groups["gt-communication-animateurs"]) | set(
+        demo.standin.groups["gt-communication-membres"]
+    )
+    with demo.client("claire") as c:
+        page = c.get(f"/ui/requests/{rid}")
+        plan = demo.run(demo.gov.requests.preview(demo.gov.requests.get(rid)))
+        unconfirmed = c.post(f"/ui/requests/{rid}/approve", data={"checksum": plan.checksum})
+        assert unconfirmed.status_code == 409 and "an operator must confirm" in unconfirmed.text
+        assert demo.gov.requests.get(rid).state is RequestState.PENDING  # nothing applied
+        confirmed = c.post(f"/ui/requests/{rid}/approve", data={"checksum": plan.checksum, "confirmed": "1"})
+    # the operator saw who loses access before confirming, by name
+    assert "Alice Martin loses access to Communication (facilitators)" in page.text
+    assert 'name="confirmed"' in page.text
+    assert confirmed.status_code == 200 and demo.gov.requests.get(rid).state is RequestState.APPLIED
     assert "communication" not in {g.group.slug for g in demo.gov.working_groups()}
+    assert not members & (
+        set(demo.standin.groups["gt-communication-animateurs"])
+        | set(demo.standin.groups["gt-communication-membres"])
+    )
 
 
 def test_a_bulk_addition_is_one_request_with_several_people(demo: RunningApp) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import time
 
 from tests.standin.demo import seed_demo
@@ -17,9 +18,13 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--exapp", default=None, help="ExApp URL: register it (heartbeat, init, enable)")
     parser.add_argument("--app-id", default="governance")
-    parser.add_argument("--secret", default="standin-secret")
+    parser.add_argument(
+        "--secret", default=os.environ.get("APP_SECRET", ""), help="the ExApp's secret (default: $APP_SECRET)"
+    )
     parser.add_argument("--demo", action="store_true", help="seed the demo people of La Coop des Communs")
     args = parser.parse_args()
+    if not args.secret:  # the ExApp refuses a missing or short secret: no shared default either
+        parser.error("give the ExApp's secret: --secret or APP_SECRET")
     logging.basicConfig(level=logging.INFO)
     standin = StandIn(app_id=args.app_id, app_secret=args.secret, exapp_url=args.exapp)
     if args.demo:

@@ -42,26 +42,27 @@ def php_json(value: Any) -> str:
 
 @route("public")
 async def capabilities(request: Request, s: State, who: Caller) -> Response:
-    """GET /cloud/capabilities: what nc_py_api requires before ``nc.ui``/``nc.notifications`` calls."""
-    return ocs(
-        request,
-        {
-            "version": VERSION,
-            "capabilities": {
-                "core": {
-                    "pollinterval": 60,
-                    "webdav-root": "remote.php/webdav",
-                    "mod-rewrite-working": False,
-                },
-                "app_api": {"loglevel": 2, "version": APPAPI_VERSION},
-                "notifications": {
-                    "ocs-endpoints": NOTIFICATION_ENDPOINTS,
-                    "push": ["devices", "object-data", "delete"],
-                    "admin-notifications": ["ocs", "cli"],
-                },
-            },
+    """GET /cloud/capabilities: what nc_py_api requires before ``nc.ui``/``nc.notifications`` calls.
+
+    A disabled app declares nothing: apps register their Capabilities class in their Application's
+    ``register`` (notifications lib/AppInfo/Application.php), which the server runs for enabled apps
+    only (server lib/private/AppFramework/Bootstrap/Coordinator.php ``runInitialRegistration``).
+    """
+    found = {
+        "core": {
+            "pollinterval": 60,
+            "webdav-root": "remote.php/webdav",
+            "mod-rewrite-working": False,
         },
-    )
+        "app_api": {"loglevel": 2, "version": APPAPI_VERSION},
+        "notifications": {
+            "ocs-endpoints": NOTIFICATION_ENDPOINTS,
+            "push": ["devices", "object-data", "delete"],
+            "admin-notifications": ["ocs", "cli"],
+        },
+    }
+    kept = {app: caps for app, caps in found.items() if app not in s.disabled_apps}
+    return ocs(request, {"version": VERSION, "capabilities": kept})
 
 
 @route("appapi")

@@ -5,11 +5,14 @@ anonymous/unknown → 404 HTML), exapp_incoming.json (headers that reach the ExA
 notifications_links_click.json; upstream nextcloud/app_api lib/Controller/TopMenuController.php,
 lib/Controller/ExAppProxyController.php, lib/Service/AppAPICommonService.php buildAppAPIAuthHeaders.
 Theme colours: nextcloud/server apps/theming/lib/Themes/DefaultTheme.php and DarkTheme.php (defaults).
+Route matching per app_api version: tests/standin/routes.py. Redirects from the ExApp are followed by the
+proxy itself (appapi_proxy_redirects.json); scripts are emitted sorted by path (appapi_embedded_scripts.json).
 """
 
 from __future__ import annotations
 
 import base64
+import logging
 import re
 import secrets
 from typing import Any
@@ -23,13 +26,20 @@ from starlette.routing import Route
 
 from tests.standin.appapi import APPAPI_VERSION, php_json
 from tests.standin.ocs import caller
+from tests.standin.routes import find_route
 from tests.standin.state import Notification, State
+
+logger = logging.getLogger(__name__)
 
 PROXY = "/index.php/apps/app_api/proxy"
 EMBEDDED = "/index.php/apps/app_api/embedded"
 NOTIFICATIONS_UI = "/index.php/apps/notifications-ui"
 DROPPED_HEADERS = {"content-length", "authorization-app-api", "x-origin-ip"}
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding"}
+# Guzzle's default allow_redirects (RedirectMiddleware::DEFAULT_SETTINGS), which AppAPI leaves in force.
+MAX_REDIRECTS = 5
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+MAX_JS_FILES = 10  # app_api lib/Service/UI/ScriptsService.php
 LIGHT = {
     "--color-main-background": "#ffffff",
     "--color-main-text": "#222222",
@@ -178,30 +188,35 @@ async def embedded(request: Request) -> Response:
 
 
 def _with_assets(response: Response, s: State, name: str) -> Response:
-    """Adds the ExApp's styles and (≤ 10) scripts through the proxy (ScriptsService, ExAppUiMiddleware)."""
+    """Adds the ExApp's styles and scripts via the proxy (ScriptsService, StylesService, ExAppUiMiddleware).
+
+    Order: by path, not by registration (appapi_embedded_scripts.json: the mappers select without ORDER BY
+    and SQLite answers from the unique index (appid, type, name, path); styles have the same kind of index,
+    ui_style__idx, so they are sorted the same way [inferred]). Every script is ``defer``, none a module.
+    """
     root = html.fromstring(bytes(response.body).decode("utf-8"))  # bytes would be read as Latin-1
     head = root.find("head")
     version = "v=" + secrets.token_hex(4) + "-0"
-    for (kind, menu, path), _ in s.ui["styles"].items():
-        if kind == "top_menu" and menu == name:
-            head.append(E.LINK(rel="stylesheet", href=f"{PROXY}/{s.app_id}/{path}.css?{version}"))  # type: ignore[attr-defined]
-    scripts = [path for (kind, menu, path) in s.ui["scripts"] if kind == "top_menu" and menu == name][:10]
-    boot = E.SCRIPT(BOOT_JS)
-    head.append(boot)
+    for path in sorted(p for (kind, menu, p) in s.ui["styles"] if kind == "top_menu" and menu == name):
+        head.append(E.LINK(rel="stylesheet", href=f"{PROXY}/{s.app_id}/{path}.css?{version}"))  # type: ignore[attr-defined]
+    scripts = sorted(p for (kind, menu, p) in s.ui["scripts"] if kind == "top_menu" and menu == name)
+    if len(scripts) > MAX_JS_FILES:  # applyExAppScripts throws a LengthException, uncaught [inferred: 500]
+        return Response("Internal Server Error", 500, media_type="text/plain")
+    head.append(E.SCRIPT(BOOT_JS))
     for path in scripts:
         head.append(E.SCRIPT(defer="defer", src=f"{PROXY}/{s.app_id}/{path}.js?{version}"))  # type: ignore[attr-defined]
     return render(root, response.status_code)
 
 
+def level_allows(s: Any, level: int, uid: str | None) -> bool:
+    """ExAppProxyController::passesExAppProxyRouteAccessLevelCheck: 0 anyone, 1 a user, 2 an admin."""
+    return level == 0 or (level == 1 and uid is not None) or (level == 2 and s.is_admin(uid))
+
+
 def proxy_allowed(s: Any, path: str, method: str, uid: str | None) -> bool:
-    """ExAppProxyController::passesExAppProxyRoutesChecks: first matching route decides; 0/1/2 levels."""
-    for url, verbs, level in s.proxy_routes:
-        if not (re.match(f"^(?:{url})", "/" + path, re.I) or re.match(f"^(?:{url})", path, re.I)):
-            continue
-        if method.lower() not in verbs.lower():
-            continue
-        return level == 0 or (level == 1 and uid is not None) or (level == 2 and s.is_admin(uid))
-    return False
+    """ExAppProxyController::passesExAppProxyRoutesChecks of the stand-in's app_api version."""
+    route = find_route(s.app_api, s.proxy_routes, path, method, lambda level: level_allows(s, level, uid))
+    return route is not None
 
 
 def appapi_headers(s: Any, uid: str | None, request_id: str, language: str) -> dict[str, str]:
@@ -215,6 +230,53 @@ def appapi_headers(s: Any, uid: str | None, request_id: str, language: str) -> d
         "aa-request-id": request_id,
         "accept-language": language,
     }
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port or {"http": 80, "https": 443}.get(url.scheme)
+
+
+def _redirected(request: httpx.Request, answer: httpx.Response) -> httpx.Request:
+    """The next request, as Guzzle's RedirectMiddleware::modifyRequest builds it (strict off, no referer).
+
+    Location is resolved against the ExApp URL just requested (so ``/index.php/...`` goes to the ExApp);
+    303, and 301/302 alike, turn anything but GET/HEAD/OPTIONS into a GET without a body; Referer is
+    dropped; Authorization and Cookie only when the target is another origin; Host follows the new URL.
+    """
+    target = request.url.join(answer.headers["location"])
+    if target.scheme not in ("http", "https"):
+        raise httpx.UnsupportedProtocol(f"redirect to {target.scheme!r} refused", request=request)
+    dropped = {"host", "referer"}
+    method, content = request.method, request.content
+    if answer.status_code == 303 or answer.status_code <= 302:
+        method = method if method in SAFE_METHODS else "GET"
+        content = b""
+        dropped |= {"content-length", "transfer-encoding"}
+    if _origin(target) != _origin(request.url):
+        dropped |= {"authorization", "cookie"}
+    headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() not in dropped]
+    return httpx.Request(method, target, headers=headers, content=content)
+
+
+async def _send(client: httpx.AsyncClient, request: httpx.Request) -> tuple[httpx.Response, bytes]:
+    """Send to the ExApp and follow its redirects server-side, at most MAX_REDIRECTS of them.
+
+    appapi_proxy_redirects.json: AppAPIService::prepareRequestToExApp2 sets no ``allow_redirects``, so
+    Guzzle follows; a sixth redirect raises TooManyRedirectsException, which requestToExAppInternal turns
+    into an error, and the proxy into a 500.
+    """
+    for hop in range(MAX_REDIRECTS + 1):
+        answer = await client.send(request, stream=True)
+        body = b"".join([chunk async for chunk in answer.aiter_raw()])
+        await answer.aclose()
+        if not (300 <= answer.status_code < 400) or "location" not in answer.headers:
+            return answer, body
+        if hop == MAX_REDIRECTS:
+            raise httpx.TooManyRedirects(
+                f"Will not follow more than {MAX_REDIRECTS} redirects", request=request
+            )
+        request = _redirected(request, answer)
+    raise AssertionError("unreachable")
 
 
 async def proxy(request: Request) -> Response:
@@ -237,9 +299,9 @@ async def proxy(request: Request) -> Response:
             upstream = client.build_request(
                 request.method, url, params=request.url.query, headers=headers, content=await request.body()
             )
-            answer = await client.send(upstream, stream=True)
-            body = b"".join([chunk async for chunk in answer.aiter_raw()])
-    except httpx.HTTPError:
+            answer, body = await _send(client, upstream)
+    except httpx.HTTPError as exc:
+        logger.warning("Error during request to ExApp %s: %s", s.app_id, exc)
         return Response("ExApp unreachable", 500, media_type="text/plain")
     out = [(k, v) for k, v in answer.headers.multi_items() if k.lower() not in HOP_HEADERS]
     ctype = answer.headers.get("content-type", "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -229,6 +230,19 @@ async def authorized_groups(request: Request, s: State, uid: str) -> Response:
     return ocs(request, [])
 
 
+def enabled(handler: Any) -> Any:
+    """A disabled groupfolders has no routes: Nextcloud answers its 404 page (server
+    lib/private/Route/Router.php ``getRoutingFiles``/``loadRoutes``: routes of enabled apps only)."""
+
+    async def endpoint(request: Request) -> Response:
+        if "groupfolders" in request.app.state.standin.disabled_apps:
+            raise HTTPException(404)  # the stand-in's 404 handler renders Nextcloud's page
+        response: Response = await handler(request)
+        return response
+
+    return endpoint
+
+
 def routes() -> list[Route]:
     table = [
         ("/folders", list_folders, ["GET"]),
@@ -246,4 +260,4 @@ def routes() -> list[Route]:
         ("/folders/{id:int}/search", search, ["GET"]),
         ("/delegation/authorized-groups", authorized_groups, ["GET"]),
     ]
-    return [Route(BASE + path, fn, methods=methods) for path, fn, methods in table]
+    return [Route(BASE + path, enabled(fn), methods=methods) for path, fn, methods in table]

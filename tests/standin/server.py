@@ -2,6 +2,8 @@
 
 Lifecycle calls to the ExApp follow nextcloud/app_api lib/Service/AppAPIService.php (heartbeatExApp,
 dispatchExAppInitInternal, enableExApp/disableExApp) as recorded in fixtures/exapp_incoming.json.
+The proxy's routes are the ones the ExApp registers (its appinfo/info.xml, read as AppAPI reads it,
+tests/standin/routes.py), matched the way the chosen app_api version matches them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,10 +25,13 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 
 from tests.standin import appapi, browser, dav, groupfolders, provisioning
+from tests.standin.routes import MATCHERS, Route, routes_from_info_xml
 from tests.standin.state import State
 
 logger = logging.getLogger(__name__)
 CRAWLER = "Nextcloud Server Crawler"
+# The app under test: its routes are what the stand-in's AppAPI has registered.
+APP_INFO_XML = Path(__file__).resolve().parents[2] / "appinfo" / "info.xml"
 
 
 class StandInError(RuntimeError):
@@ -50,13 +56,21 @@ class StandIn(State):
         app_version: str = "1.0.0",
         exapp_url: str | None = None,
         menu_name: str = "main",
+        app_api: str = "32.0.0",
+        info_xml: Path | None = APP_INFO_XML,
     ) -> None:
+        """``app_api`` picks the proxy route matcher: "32.0.0" (what a stock Nextcloud 32.0.1 ships) or
+        "32.0.10" (v32.0.10+, v33.0.4+, 34, main). ``info_xml``: the ExApp's appinfo/info.xml, whose routes
+        AppAPI registers (None: no routes, so the proxy answers 404 until a test sets ``proxy_routes``)."""
         super().__init__()
+        if app_api not in MATCHERS:
+            raise ValueError(f"unknown app_api {app_api!r}; choose one of {MATCHERS}")
         self.app_id, self.app_secret, self.app_version = app_id, app_secret, app_version
         self.exapp_url, self.menu_name = exapp_url, menu_name
+        self.app_api, self.info_xml = app_api, info_xml
         # Without an ExApp to register, behave as an installation where the app is already enabled.
         self.exapp.enabled = exapp_url is None
-        self.proxy_routes: list[tuple[str, str, int]] = [(".*", "GET,POST,PUT,DELETE", 1)]
+        self.proxy_routes: list[Route] = routes_from_info_xml(info_xml) if info_xml else []
         self.calls: list[tuple[str, str]] = []
         self.faults: list[Fault] = []
         self.timeout_sleep = 5.0
@@ -178,6 +192,8 @@ class StandIn(State):
         """heartbeat → POST /init → wait for progress 100 → heartbeat → PUT /enabled?enabled=1."""
         if not self.exapp_url:
             raise StandInError("no exapp_url to register")
+        if self.info_xml:  # ExAppService::registerExApp stores the routes of the info.xml registered
+            self.proxy_routes = routes_from_info_xml(self.info_xml)
         self.exapp.enabled, self.exapp.progress, self.exapp.error = False, 0, ""
         async with httpx.AsyncClient(base_url=self.exapp_url) as client:
             await self._heartbeat(client)

@@ -128,6 +128,8 @@ class State:
         self.next_fileid = 100
         self.sessions: dict[str, tuple[str, str]] = {}  # session id -> (uid, requesttoken)
         self.exapp = ExAppStatus()
+        # Apps switched off ("notifications", "groupfolders"): their routes and capabilities are gone.
+        self.disabled_apps: set[str] = set()
 
     # users and groups
     def add_user(self, uid: str, display_name: str | None = None, email: str | None = None) -> User:

@@ -3,14 +3,15 @@
 from collections.abc import Callable
 from datetime import date
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lib.core.changes import (
+    AddMember,
     AttachGroup,
     Change,
     CreateFolder,
+    CreateGroup,
     DetachGroup,
     RemoveMember,
     SetAcl,
@@ -20,7 +21,6 @@ from lib.core.changes import (
     change_from_data,
 )
 from lib.core.compile import compile_org
-from lib.core.errors import GovernanceError, UnsafePlan
 from lib.core.model import Grant, Membership, Organisation, Right, Role, WorkingGroup, role_ref
 from lib.core.plan import Plan, app_users, apply_to_state, is_revocation, plan, rule_owner
 from lib.core.state import AclManager, AclRule, FolderState, NextcloudState
@@ -108,11 +108,13 @@ def test_only_app_owned_rules_are_compared_and_foreign_rules_are_left_in_place()
     assert AclRule("user", "zoe", 31, 1) not in change.rules
 
 
-def test_rules_of_the_admin_account_are_app_owned() -> None:
+def test_user_managers_the_desired_state_names_are_app_owned_and_no_other_user() -> None:
     desired = desired_of(COM)
+    assert app_users(desired) == frozenset()  # the app's account is an admin: never a manager by name
+    desired.folders["Com"].managers.add(AclManager("user", "rita"))
     owned = rule_owner(managed, app_users(desired))
-    assert owned(AclRule("user", ADMIN, 31, 0))
-    assert not owned(AclRule("user", "zoe", 31, 0))
+    assert owned(AclRule("user", "rita", 31, 0))
+    assert not owned(AclRule("user", ADMIN, 31, 0))
     assert not owned(AclRule("group", "sport", 31, 0))
 
 
@@ -130,19 +132,6 @@ def test_checksum_changes_when_the_plan_changes_and_not_otherwise() -> None:
     assert one.checksum == Plan(one.changes).checksum
     other = plan(desired, NextcloudState(groups={"tous": {"x"}}), managed)
     assert other.checksum != one.checksum
-
-
-def test_too_many_removals_make_the_plan_unsafe() -> None:
-    desired = desired_of(COM)
-    actual = apply_to_state(NextcloudState(), plan(desired, NextcloudState(), managed))
-    actual.groups["ca"] |= {"x", "y", "z"}
-    p = plan(desired, actual, managed)
-    p.raise_if_unsafe(3)
-    p.raise_if_unsafe(None)
-    with pytest.raises(UnsafePlan) as caught:
-        p.raise_if_unsafe(2)
-    assert (caught.value.removals, caught.value.limit) == (3, 2)
-    assert isinstance(caught.value, GovernanceError)
 
 
 # --- properties -------------------------------------------------------------------------
@@ -216,15 +205,24 @@ def test_applying_the_plan_yields_the_desired_state_on_what_the_app_manages(
     desired = desired_of(org)
     result = apply_to_state(actual, plan(desired, actual, managed), is_foreign=foreign(desired))
     owned = rule_owner(managed, app_users(desired))
+    app = desired.app_group
     for gid, members in desired.groups.items():
-        assert result.groups[gid] == members
+        if gid != app:  # the app's group: only where rules are written (test_app_group_*)
+            assert result.groups.get(gid, set()) == members  # an empty unused group may stay absent
     for mount, want in desired.folders.items():
-        got = result.folders[mount]
-        assert {g: b for g, b in got.groups.items() if managed(g)} == want.groups
-        assert got.acl == want.acl
-        assert {m for m in got.managers if owned(m)} == want.managers
+        got, before = result.folders[mount], actual.folders.get(mount, FolderState(mount))
+        assert {g: b for g, b in got.groups.items() if managed(g) and g != app} == want.groups
+        if want.rules:  # ACL flag and managers are the app's where it sets rules; never switched off
+            assert got.acl and {m for m in got.managers if owned(m)} == want.managers
+        else:
+            assert got.acl == before.acl and got.managers == before.managers
         got_rules = {p: {r for r in rs if owned(r)} for p, rs in got.rules.items()}
-        assert {p: rs for p, rs in got_rules.items() if rs} == want.rules
+        marked = {p for p, rs in before.rules.items() if any(r.mapping_id == app for r in rs)}
+        ours = want.rules.keys() | marked
+        assert {p: rs for p, rs in got_rules.items() if rs and p in ours} == want.rules
+        assert {p: rs for p, rs in got.rules.items() if p not in ours} == {
+            p: rs for p, rs in before.rules.items() if p not in ours
+        }
 
 
 @PROPERTY
@@ -251,8 +249,8 @@ def test_the_plan_never_takes_away_a_right_the_desired_state_grants(
                 assert bits == desired.folders[mount].groups[gid]
             case SetAclManager(mount_point=mount, mapping_type=kind, mapping_id=mid, manage=False):
                 assert AclManager(kind, mid) not in desired.folders[mount].managers
-            case SetAcl(mount_point=mount, enabled=False):
-                assert not desired.folders[mount].acl
+            case SetAcl(enabled=False):
+                raise AssertionError("a plan never switches ACL off")
 
 
 @PROPERTY
@@ -273,3 +271,89 @@ def test_change_data_is_what_dataclasses_asdict_gives() -> None:
     rules = SetAclRules("Com", "RH", (AclRule("group", "ca", 31, 0),))
     for change in (rules, SetGroupPermissions("Com", "ca", 1, 15), AttachGroup("Com", "ca", 1)):
         assert change.data == {"kind": change.kind, **asdict(change)}
+
+
+# --- what a plan leaves as it found it (issue 11) -------------------------------------------
+
+APP_GID = "governance-admins"
+
+
+def in_sync(org: Organisation) -> NextcloudState:
+    desired = desired_of(org)
+    return apply_to_state(NextcloudState(), plan(desired, NextcloudState(), managed))
+
+
+def unreadable(state: NextcloudState, mount: str) -> NextcloudState:
+    """``state`` as read when nobody who sees all the folder's rules has it mounted."""
+    folder = state.folders[mount]
+    folder.rules, folder.rules_readable, folder.rules_problem = {}, False, "no_reader"
+    return state
+
+
+def test_a_folder_whose_rules_could_not_be_read_gets_no_rule_no_acl_switch_and_loses_no_manager() -> None:
+    actual = unreadable(in_sync(COM), "Com")
+    actual.folders["Com"].acl = False
+    actual.folders["Com"].managers = {AclManager("group", "gt-com-animateurs"), AclManager("group", "gt-x")}
+    changes = plan(desired_of(COM), actual, managed).changes
+    assert not any(isinstance(c, (SetAclRules, SetAcl)) for c in changes)
+    assert not any(isinstance(c, SetAclManager) and not c.manage for c in changes)
+    assert SetAclManager("Com", "group", "operations", True) in changes  # adding a manager is safe
+
+
+def test_an_unreadable_folder_still_gets_its_memberships_and_attachments() -> None:
+    actual = unreadable(in_sync(COM), "Com")
+    actual.groups["gt-com-animateurs"].add("zoe")
+    actual.folders["Com"].groups["ca"] = 15
+    changes = plan(desired_of(COM), actual, managed).changes
+    assert set(changes) == {RemoveMember("gt-com-animateurs", "zoe"), SetGroupPermissions("Com", "ca", 1, 15)}
+
+
+def test_acl_is_never_switched_off_even_when_the_organisation_has_no_rules_left() -> None:
+    actual = in_sync(COM)
+    no_rules = Organisation("Coop", (WorkingGroup("com", "Com"),), COM.memberships)
+    changes = plan(desired_of(no_rules), actual, managed).changes
+    assert not any(isinstance(c, SetAcl) for c in changes)
+    assert not any(isinstance(c, SetAclManager) for c in changes)  # managers left as they are
+    assert SetAclRules("Com", "RH", ()) in changes  # the app's own rules go: the path carries its mark
+
+
+def test_rules_on_a_path_the_app_never_wrote_are_left_even_for_its_groups() -> None:
+    actual = in_sync(COM)
+    actual.folders["Com"].rules["Presse"] = {AclRule("group", "gt-com-animateurs", 31, 1)}
+    assert plan(desired_of(COM), actual, managed).is_empty
+
+
+def test_app_group_is_attached_only_to_a_folder_whose_rules_it_must_write_and_cannot_see() -> None:
+    changes = plan(desired_of(COM), NextcloudState(), managed).changes
+    assert CreateGroup(APP_GID) in changes and AddMember(APP_GID, ADMIN) in changes
+    assert AttachGroup("Com", APP_GID, 31) in changes
+    plain = Organisation("Coop", (WorkingGroup("com", "Com"),), COM.memberships)
+    assert not any(
+        APP_GID in (getattr(c, "gid", "")) for c in plan(desired_of(plain), NextcloudState(), managed)
+    )
+
+
+def test_app_group_is_not_attached_where_the_account_already_sees_the_folder() -> None:
+    actual = in_sync(COM)
+    folder = actual.folders["Com"]
+    del folder.groups[APP_GID]
+    folder.mounted_for_app = True  # through another group it is in
+    folder.rules["RH"] = {r for r in folder.rules["RH"] if r.mapping_id != "ca"}
+    changes = plan(desired_of(COM), actual, managed).changes
+    assert [c.kind for c in changes] == ["SetAclRules"]
+
+
+def test_app_group_found_attached_is_never_detached_nor_its_members_changed() -> None:
+    actual = in_sync(COM)
+    actual.groups[APP_GID].add("someone")
+    actual.folders["Other"] = FolderState("Other")
+    plain = Organisation("Coop", (WorkingGroup("com", "Com"),), COM.memberships)
+    changes = plan(desired_of(plain), actual, managed).changes
+    assert not any(getattr(c, "gid", "") == APP_GID for c in changes)
+
+
+def test_an_empty_group_nothing_uses_is_not_created() -> None:
+    changes = plan(desired_of(COM), NextcloudState(), managed).changes
+    created = {c.gid for c in changes if isinstance(c, CreateGroup)}
+    assert "membres" not in created and "tous" in created  # tous is named by the rule on RH
+    assert "ca" in created  # carol is on the board
