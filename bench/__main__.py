@@ -29,13 +29,24 @@ def _sync() -> Figures:
     return sync.run()
 
 
+def _approval() -> Figures:
+    from bench import approval
+
+    return approval.run()
+
+
 def _pages() -> Figures:
     from bench import pages
 
     return pages.run()
 
 
-PARTS: dict[str, Callable[[], Figures]] = {"engine": _engine, "sync": _sync, "pages": _pages}
+PARTS: dict[str, Callable[[], Figures]] = {
+    "engine": _engine,
+    "sync": _sync,
+    "approval": _approval,
+    "pages": _pages,
+}
 
 
 def main() -> int:

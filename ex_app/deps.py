@@ -10,8 +10,10 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Annotated
 
+from babel.dates import format_date, format_datetime
 from fastapi import Depends, HTTPException, Request
 
 from lib.core.policy import Actor
@@ -45,6 +47,14 @@ class Caller:
 
     def _(self, message: str, **params: object) -> str:
         return gettext(self.lang, message, **params)
+
+    def date(self, value: date | datetime | None) -> str:
+        """A day as the reader writes it ("5 décembre 2026", "December 5, 2026")."""
+        return format_date(value, format="long", locale=self.lang) if value else ""
+
+    def moment(self, value: datetime | None) -> str:
+        """A day and time as the reader writes them."""
+        return format_datetime(value, format="medium", locale=self.lang) if value else ""
 
 
 async def get_caller(request: Request, gov: Annotated[Governance, Depends(get_gov)]) -> Caller:

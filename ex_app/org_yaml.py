@@ -44,7 +44,7 @@ class _Loader(yaml.SafeLoader):
         self._nesting += 1
         try:
             if self._nesting > MAX_DEPTH:
-                raise UnreadableYaml("too deep", self.peek_event().start_mark.line + 1)
+                raise UnreadableYaml("too deep", self.peek_event().start_mark.line + 1)  # type: ignore[no-untyped-call]
             return super().compose_node(parent, index)
         finally:
             self._nesting -= 1

@@ -60,6 +60,13 @@ class FakeJournal:
         runs = [r for r, run in self.runs.items() if run.request_id == request_id]
         return next((r for r in reversed(runs) if r in self.unfinished_runs()), None)
 
+    def run_status(self, run_id: str) -> str | None:
+        run = self.runs.get(run_id)
+        if run is None:
+            return None
+        statuses = {e.status for e in run.entries}
+        return "failed" if "failed" in statuses else "done" if statuses <= {"done"} else "running"
+
     def statuses(self, run_id: str) -> list[str]:
         return [e.status for e in self.runs[run_id].entries]
 

@@ -14,16 +14,18 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from lib.core import orgfile
-from lib.core.adopt import propose_org
+from lib.core.adopt import Adoption, propose_org
 from lib.core.errors import GovernanceError, InvalidOrganisation
 from lib.core.model import Organisation, WorkingGroup
 from lib.core.paging import page_number, page_of, paginate, search
+from lib.core.plan import Plan, plan
 from lib.core.policy import (
     can_edit_org,
 )
 from lib.nextcloud.errors import NextcloudError
 from lib.services.governance import Governance
 from lib.services.plan_text import plan_text
+from lib.services.sync import managed_by
 from lib.store.org_repo import StaleOrganisation
 
 from .. import org_yaml
@@ -341,24 +343,32 @@ async def _all_mount_points(gov: Governance) -> list[str]:
     return sorted(await gov.gateway.mount_points())
 
 
-async def _proposal(gov: Governance) -> tuple[Organisation, tuple[str, ...], str]:
-    """What Nextcloud holds, as an organisation (every group but 'admin', every folder), and its checksum."""
+async def _proposal(gov: Governance) -> tuple[Adoption, str]:
+    """What Nextcloud holds, as an organisation (every group but 'admin', every folder), checked
+    against the plan it would make on this same reading (lib/core/adopt.py), and its checksum."""
     mounts = await _all_mount_points(gov)
     actual = await gov.gateway.read_state(lambda gid: gid != "admin", mounts)
     current = gov.org()
-    adoption = propose_org(actual, current.naming, current.name or "Organisation")
+
+    def planned(org: Organisation) -> Plan:
+        desired = gov.sync.desired(org)
+        return plan(desired, actual, managed_by(org, desired))
+
+    adoption = propose_org(actual, current.naming, current.name or "Organisation", planned)
     text = yaml.safe_dump(orgfile.org_to_data(adoption.organisation), sort_keys=True, allow_unicode=True)
-    return adoption.organisation, adoption.notes, hashlib.sha256(text.encode()).hexdigest()
+    return adoption, hashlib.sha256(text.encode()).hexdigest()
 
 
 async def render_adopt(caller: Caller, gov: Governance, status: int = 200, **ctx: Any) -> HTMLResponse:
     try:
-        org, notes, checksum = await _proposal(gov)
+        adoption, checksum = await _proposal(gov)
     except NextcloudError as exc:
         return render_org(caller, gov, 502, **unread(caller, exc))
+    org = adoption.organisation
     counts = Counter(m.group for m in org.memberships)
     return render(
-        caller, "adopt.html", "org", status=status, proposal=org, notes=notes, checksum=checksum,
+        caller, "adopt.html", "org", status=status, proposal=org, notes=adoption.notes, checksum=checksum,
+        unreadable=adoption.unreadable, first_plan=adoption.first_plan,
         version=gov.orgs.version(), counts=counts, right_text=lambda b: right_text(caller, b), **ctx,
     )  # fmt: skip
 
@@ -378,9 +388,10 @@ async def adopt_save(
     if not decision:
         return refused(caller, decision, "org")
     try:
-        org, notes, current = await _proposal(gov)
+        adoption, current = await _proposal(gov)
     except NextcloudError as exc:
         return render_org(caller, gov, 502, **unread(caller, exc))
+    org, notes = adoption.organisation, adoption.notes
     if current != checksum:
         return await render_adopt(
             caller,

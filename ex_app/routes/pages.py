@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse
 
 from lib.core.model import ROLE_RIGHT, Right, Role, WorkingGroup
 from lib.core.paging import page_number, paginate, search
-from lib.core.policy import can_request
+from lib.core.policy import can_request, can_search_people, sees_emails
 from lib.core.request_kinds import RequestKind, RequestState
 from lib.services.governance import Governance, GroupSummary
 
@@ -121,11 +123,23 @@ _OPTIONS = env.from_string(
 async def people(
     caller: CallerDep, gov: GovDep, users: str = "", user: str = "", q: str = ""
 ) -> HTMLResponse:
-    """Person search as you type (Nextcloud's user list, as the app's admin account).
+    """Person search as you type, for those who may ask to add someone (lib/core/policy.py).
 
+    Nextcloud's user list is read as the app's admin account, so it would show every account to
+    anyone: facilitators and operations search every account, the board (the access explanation)
+    only the organisation's people; only operations see e-mail addresses.
     ``users`` is the add form's comma-separated field (the last name is searched), ``user`` the
     explain box's field: htmx sends the input's own name.
     """
+    a = caller.actor
+    decision = can_search_people(a)
+    if not decision:
+        raise HTTPException(403, caller._(decision.reason))
     query = (q or user or users.split(",")[-1]).strip()
     found = await gov.gateway.search_users(query, limit=10) if len(query) >= 1 else []
+    if not (a.facilitates or a.operates):
+        org = gov.org()
+        found = [u for u in found if org.memberships_of(u.uid)]
+    if not sees_emails(a):
+        found = [replace(u, email="") for u in found]
     return HTMLResponse(_OPTIONS.render(people=found), headers={"Cache-Control": "no-store"})

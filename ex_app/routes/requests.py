@@ -55,6 +55,13 @@ async def _detail(
     req = svc.get(rid)
     a, now = caller.actor, svc.now()
     plan = plan_text = None
+    people = {
+        req.requester,
+        *req.people,
+        *(t.actor for t in req.history),
+        *(o.member for o in req.objections),
+    }
+    names = await svc.gov.display_names(people)
     if req.state in UNDECIDED_STATES and can_decide(a, req):
         try:
             plan, plan_text = await svc.preview_text(req, caller.lang)
@@ -74,7 +81,7 @@ async def _detail(
         )
     return render(
         caller, "request.html", "decide" if a.is_operations else "mine", status=status, req=req, plan=plan,
-        plan_text=plan_text, rights=rights, objection_open=req.objection_open(now), **ctx,
+        plan_text=plan_text, rights=rights, objection_open=req.objection_open(now), names=names, **ctx,
     )  # fmt: skip
 
 
@@ -165,7 +172,7 @@ async def act(
     confirmed: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     """approve (with the shown plan's checksum), reject or object (with a reason), cancel, accept, retry."""
-    steps: dict[str, tuple[Callable[..., Awaitable[object]], tuple[str, ...]]] = {
+    steps: dict[str, tuple[Callable[..., Awaitable[object]], tuple[object, ...]]] = {
         "approve": (svc.approve, (checksum, None, bool(confirmed))),
         "reject": (svc.reject, (reason,)),
         "object": (svc.object_to, (reason,)),

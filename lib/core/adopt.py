@@ -1,12 +1,28 @@
 """Adoption: propose an Organisation that describes an existing Nextcloud, for a person to review.
 
-Each group folder becomes a working group. Groups named by the naming pattern keep their
-slug and role; other groups attached to a folder become a role of the folder where they
-have the most rights, the role read from their permissions (31 facilitator, read+update+
-create+delete contributor, read reader), and a whole-folder Grant on every other folder
-they are attached to. Organisation-wide groups (``Naming.org_groups``) become org-wide
-memberships. ACL rules with a full mask on known groups become sub-path Grants. What
-cannot be mapped exactly is said in ``notes``; nothing here reads or writes anything.
+The invariant (issue 11): saving the proposal changes nothing in Nextcloud, and the plan right
+after it is empty. So the proposal says only what the organisation can say exactly, and leaves
+the rest where the plan does not touch it (lib/core/plan.py):
+
+* each group folder becomes a working group; groups named by the naming pattern keep their slug
+  and role (their members become memberships); organisation-wide groups (``Naming.org_groups``)
+  become organisation-wide memberships;
+* groups not named like the organisation's are left out: the app does not manage them, so they
+  stay attached, with their members and rules, exactly as they are (a note says so);
+* a named group's folder permission is its default plus whole-folder grants; a whole-folder
+  ``NONE`` grant takes the default away (board or operations not attached to a folder, a group
+  with less than its default); permissions no named right gives exactly are noted;
+* ACL rules become sub-path grants only on paths the app wrote (they carry the app group's rule,
+  the mark lib/core/compile.py puts on every rule list); any other rule stays as it is, noted;
+* a folder whose rules could not be read (``FolderState.rules_readable``) gets no sub-path grant:
+  the plan leaves its ACL alone, and ``unreadable`` says which folders and why;
+* given a ``planner`` (an organisation -> its plan against the same reading), what the plan
+  would still do right after saving is returned as ``first_plan``, for the page to show: it is
+  empty unless Nextcloud holds what the organisation cannot say (a permission no right gives,
+  rules the app wrote then changed by hand: adopted as the app would write them). Dropping
+  such grants instead would be worse: the plan would clear the app's rules on those paths.
+
+Nothing here reads or writes anything.
 """
 
 from __future__ import annotations
@@ -14,19 +30,36 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from .changes import Change
 from .compile import APP, FOLDER_DEFAULTS, FULL_MASK, ORG_REFS
-from .model import ROLE_RIGHT, Grant, Membership, Naming, Organisation, Right, Role, WorkingGroup, role_ref
+from .model import (
+    ROLE_RIGHT,
+    Grant,
+    Membership,
+    Naming,
+    Organisation,
+    Right,
+    Role,
+    WorkingGroup,
+    is_admin_group,
+    role_ref,
+)
+from .plan import Plan
 from .state import FolderState, NextcloudState
 
 ROLE_OF_RIGHT = {Right.MANAGE: Role.FACILITATOR, Right.MODIFY: Role.CONTRIBUTOR, Right.CONSULT: Role.READER}
+Planner = Callable[[Organisation], Plan]
 
 
 @dataclass(frozen=True)
 class Adoption:
     organisation: Organisation
     notes: tuple[str, ...] = ()
+    unreadable: tuple[tuple[str, str], ...] = ()  # (mount point, FolderState.rules_problem)
+    first_plan: tuple[Change, ...] = ()  # what the plan would still do right after saving (checked only)
 
 
 def right_for(bits: int) -> Right:
@@ -50,9 +83,11 @@ def role_group_pattern(naming: Naming) -> re.Pattern[str]:
     return re.compile(pattern.replace(r"\{role\}", f"(?P<role>{alternatives})"))
 
 
-def propose_org(actual: NextcloudState, naming: Naming, name: str) -> Adoption:
+def propose_org(
+    actual: NextcloudState, naming: Naming, name: str, planner: Planner | None = None
+) -> Adoption:
     """An Organisation describing ``actual``, with notes on what it could not describe."""
-    return _Adopter(actual, naming).run(name)
+    return _Adopter(actual, naming).run(name, planner)
 
 
 class _Adopter:
@@ -63,24 +98,37 @@ class _Adopter:
         self.naming = naming
         self.notes: list[str] = []
         self.org_refs = {naming.gid(ref): ref for ref in ORG_REFS}
+        self.app_gid = naming.gid(APP)
         self.parse = role_group_pattern(naming)
         names = {naming.role_names.get(r.value, r.value): r for r in Role}
         self.parsed: dict[str, tuple[str, Role]] = {}
         for gid in actual.groups.keys() | {g for f in actual.folders.values() for g in f.groups}:
             match = self.parse.fullmatch(gid)
-            if match:
+            if match and not is_admin_group(gid):
                 self.parsed[gid] = (match["slug"], names[match["role"]])
 
-    def run(self, name: str) -> Adoption:
+    def run(self, name: str, planner: Planner | None) -> Adoption:
         folders = sorted(self.actual.folders.values(), key=lambda f: f.mount_point)
         slugs = self._slugs(folders)
-        refs = self._role_refs(folders, slugs)
+        refs = {
+            gid: role_ref(slug, role) for gid, (slug, role) in self.parsed.items() if slug in slugs.values()
+        }
+        attached = {g for f in folders for g in f.groups}
+        for gid in sorted(attached - refs.keys() - self.org_refs.keys()):
+            if not is_admin_group(gid):
+                self.notes.append(
+                    f"Group {gid} is not named like the organisation's groups: it stays as it is in "
+                    "Nextcloud (members, folders, rules), outside the organisation."
+                )
         groups = tuple(self._working_group(f, slugs[f.mount_point], refs) for f in folders)
         memberships = self._memberships(refs)
-        for gid in sorted(self.actual.groups.keys() - refs.keys() - self.org_refs.keys() - {"admin"}):
-            self.notes.append(f"Group {gid} is on no folder: left out.")
+        for gid in sorted(self.actual.groups.keys() - attached - refs.keys() - self.org_refs.keys()):
+            if not is_admin_group(gid):
+                self.notes.append(f"Group {gid} is on no folder: left out.")
         org = Organisation(name, groups, memberships, self.naming)
-        return Adoption(org, tuple(self.notes))
+        unreadable = tuple((f.mount_point, f.rules_problem) for f in folders if not f.rules_readable)
+        first_plan = planner(org).changes if planner is not None else ()
+        return Adoption(org, tuple(self.notes), unreadable, first_plan)
 
     def _slugs(self, folders: list[FolderState]) -> dict[str, str]:
         """Mount point -> slug: the one its role groups name, else the slugified mount point."""
@@ -94,23 +142,6 @@ class _Adopter:
             slugs[folder.mount_point] = slug
         return slugs
 
-    def _role_refs(self, folders: list[FolderState], slugs: dict[str, str]) -> dict[str, str]:
-        """Group id -> role reference, for every non-org group attached to some folder."""
-        refs: dict[str, str] = {}
-        for gid, (slug, role) in self.parsed.items():
-            if slug in slugs.values():
-                refs[gid] = role_ref(slug, role)
-        attached = {g for f in folders for g in f.groups} - refs.keys() - self.org_refs.keys()
-        for gid in sorted(attached):
-            home = min(folders, key=lambda f: (-f.groups.get(gid, -1), f.mount_point))
-            found = ROLE_OF_RIGHT.get(right_for(home.groups[gid]))
-            if found is None:
-                self.notes.append(f"Group {gid} has no read on {home.mount_point}: left out.")
-                continue
-            refs[gid] = role_ref(slugs[home.mount_point], found)
-            self.notes.append(f"Group {gid} becomes {refs[gid]}: its members get that role.")
-        return refs
-
     def _working_group(self, folder: FolderState, slug: str, refs: dict[str, str]) -> WorkingGroup:
         grants: list[Grant] = []
         for gid, bits in sorted(folder.groups.items()):
@@ -119,7 +150,14 @@ class _Adopter:
                 continue
             default = self._default(ref, slug)
             if bits != default:
-                grants.extend(self._folder_grant(folder, gid, ref, bits, default))
+                grants.extend(self._folder_grants(folder, gid, ref, bits, default))
+        absent = [ref for ref in FOLDER_DEFAULTS if self.naming.gid(ref) not in folder.groups]
+        absent += [
+            ref
+            for gid, ref in refs.items()
+            if ref.startswith(f"{slug}/") and gid in self.actual.groups and gid not in folder.groups
+        ]
+        grants.extend(Grant(ref, Right.NONE) for ref in sorted(absent))  # no default where not attached
         grants.extend(self._rule_grants(folder, refs))
         return WorkingGroup(slug, folder.mount_point, grants=tuple(grants))
 
@@ -129,24 +167,32 @@ class _Adopter:
             return int(ROLE_RIGHT[Role(role)]) if ref_slug == slug else 0
         return int(FOLDER_DEFAULTS.get(ref, Right.NONE))
 
-    def _folder_grant(self, folder: FolderState, gid: str, ref: str, bits: int, default: int) -> list[Grant]:
+    def _folder_grants(self, folder: FolderState, gid: str, ref: str, bits: int, default: int) -> list[Grant]:
+        """Grants giving ``bits`` exactly: default plus a right, or (NONE) a right instead of it."""
+        for right in sorted(Right):
+            if default | right == bits:
+                return [Grant(ref, right)] if right & ~default else []
+        if bits in {int(r) for r in Right}:
+            return [Grant(ref, Right.NONE), Grant(ref, Right(bits))]
         right = right_for(bits)
-        if int(right) | default != bits:
-            self.notes.append(f"{gid} has {bits} on {folder.mount_point}: will get {int(right) | default}.")
-        return [Grant(ref, right)] if int(right) & ~default else []
+        self.notes.append(f"{gid} has {bits} on {folder.mount_point}: will get {int(right) | default}.")
+        return [Grant(ref, right)] if right & ~default else []
 
     def _rule_grants(self, folder: FolderState, refs: dict[str, str]) -> list[Grant]:
         grants: list[Grant] = []
+        if not folder.rules_readable:
+            return grants
         for path, rules in sorted(folder.rules.items()):
+            wrote = any(r.mapping_type == "group" and r.mapping_id == self.app_gid for r in rules)
             for rule in sorted(rules):
                 ref = refs.get(rule.mapping_id) or self.org_refs.get(rule.mapping_id)
-                exact = rule.mapping_type == "group" and rule.mask == FULL_MASK and ref is not None
+                exact = wrote and rule.mapping_type == "group" and rule.mask == FULL_MASK and ref is not None
                 if exact and ref is not None and ref != APP:
                     grants.append(Grant(ref, right_for(rule.permissions), path))
                 elif not exact:
                     self.notes.append(
                         f"ACL rule on {folder.mount_point}/{path} for {rule.mapping_type} {rule.mapping_id} "
-                        f"(mask {rule.mask}) is not mapped."
+                        f"(mask {rule.mask}) stays as it is in Nextcloud: the organisation does not say it."
                     )
         return grants
 

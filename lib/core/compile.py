@@ -12,9 +12,9 @@ Groups
 Folder permissions
     Each role group gets ``ROLE_RIGHT``, board CONSULT, operations MODIFY. Grants on the
     whole folder (``path == ""``) are OR-ed in, as groupfolders combines a user's groups
-    (NEXTCLOUD.md §5.3); a whole-folder ``NONE`` grant to board or operations takes their
-    default away (how an adopted folder they were not attached to says so). A group whose
-    permissions stay 0 is not attached.
+    (NEXTCLOUD.md §5.3); a whole-folder ``NONE`` grant takes a group's default away there,
+    its other grants still add (how an adopted folder says board is not attached, or that
+    operations only reads). A group whose permissions stay 0 is not attached.
 
 The app's group
     The WebDAV ACL API only answers a user who has the folder mounted (NEXTCLOUD.md §5.4),
@@ -132,15 +132,14 @@ def _membership_gid(org: Organisation, m: Membership) -> str:
 def folder_rights(org: Organisation, wg: WorkingGroup, roles: Iterable[Role]) -> dict[str, int]:
     """Group id -> folder permission bitmask: role defaults OR whole-folder grants."""
     gid = org.naming.gid
+    whole = [g for g in wg.grants if normalize_path(g.path) == ""]
+    no_default = {gid(g.group) for g in whole if g.right == Right.NONE}
     rights = {gid(role_ref(wg.slug, r)): int(ROLE_RIGHT[r]) for r in roles}
     for ref, right in FOLDER_DEFAULTS.items():
         rights[gid(ref)] = int(right)
-    for grant in wg.grants:
-        if normalize_path(grant.path) == "":
-            rights[gid(grant.group)] = rights.get(gid(grant.group), 0) | int(grant.right)
-    for grant in wg.grants:  # NONE on the whole folder: that default is not given here
-        if normalize_path(grant.path) == "" and grant.right == Right.NONE and grant.group in FOLDER_DEFAULTS:
-            rights.pop(gid(grant.group), None)
+    rights = {g: bits for g, bits in rights.items() if g not in no_default}
+    for grant in whole:
+        rights[gid(grant.group)] = rights.get(gid(grant.group), 0) | int(grant.right)
     return {g: bits for g, bits in rights.items() if bits}
 
 

@@ -2,7 +2,10 @@
 
 Drift is the plan read the other way round (every change the plan would make is a
 difference someone may have made on purpose), plus what the plan leaves alone: folders
-the app does not manage and managed groups the organisation no longer has.
+the app does not manage, managed groups the organisation no longer has, and folders whose
+rules could not be read (``rules_unreadable``, ``actual`` says why: ``no_reader`` or
+``read_failed``): their rules are unknown, so the plan leaves their ACL alone
+(lib/core/plan.py) and the page says so instead of calling them "no rules".
 """
 
 from __future__ import annotations
@@ -52,6 +55,11 @@ def drift(desired: NextcloudState, actual: NextcloudState, managed: Managed) -> 
     found = [_from_change(c, actual, owned) for c in plan(desired, actual, managed)]
     found += [Drift("unmanaged_folder", (m,)) for m in actual.folders if m not in desired.folders]
     found += [Drift("extra_group", (g,)) for g in actual.groups if managed(g) and g not in desired.groups]
+    found += [
+        Drift("rules_unreadable", (m,), None, f.rules_problem or "no_reader")
+        for m, f in actual.folders.items()
+        if m in desired.folders and not f.rules_readable
+    ]
     return tuple(sorted(found, key=lambda d: (d.kind, d.subject)))
 
 

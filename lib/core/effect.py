@@ -37,7 +37,10 @@ def touched(before: NextcloudState, after: NextcloudState) -> Touched:
     users: set[str] = set()
     groups: set[str] = set()
     for gid in before.groups.keys() | after.groups.keys():
-        delta = before.groups.get(gid, set()) ^ after.groups.get(gid, set())
+        was, will = before.groups.get(gid, set()), after.groups.get(gid, set())
+        if len(was) == len(will) and was == will and ((gid in before.groups) == (gid in after.groups)):
+            continue
+        delta = was ^ will
         if delta or (gid in before.groups) != (gid in after.groups):
             users |= delta
             groups.add(gid)
@@ -61,16 +64,21 @@ def _folder_key(f: FolderState | None) -> object:
 
 
 def request_plan(
-    before: NextcloudState, after: NextcloudState, actual: NextcloudState, managed: Managed
+    before: NextcloudState,
+    after: NextcloudState,
+    actual: NextcloudState,
+    managed: Managed,
+    scope: Touched | None = None,
 ) -> Plan:
     """The changes that give Nextcloud the request's effect, and nothing else.
 
     ``actual`` is Nextcloud read for ``touched(before, after)`` only: for each touched group that
     exists, the touched people in it (an absent group is created); the touched folders. Inside a
     folder only what differs between ``before`` and ``after`` is planned, applied to what Nextcloud
-    holds: a drifted attachment, manager or rule next to it stays as it is.
+    holds: a drifted attachment, manager or rule next to it stays as it is. ``scope``: the caller's
+    ``touched(before, after)``, when it has it already.
     """
-    scope = touched(before, after)
+    scope = scope or touched(before, after)
     want = NextcloudState(
         groups={
             gid: after.groups.get(gid, set()) & scope.users

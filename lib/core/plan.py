@@ -28,8 +28,10 @@ What a plan leaves as it found it (so that adopting a Nextcloud, then planning, 
 * the app's group (``desired.app_group``) is created, given the app's account and attached
   to a folder only when the plan must write that folder's rules and the account does not
   see the folder (:func:`_app_access`); it is never detached, nor its members changed;
-* a group the plan would create empty and attach nowhere is not created (it would give
-  nobody anything); its first member or grant creates it.
+* a group the organisation has, that nobody is in and Nextcloud does not have yet, is neither
+  created nor attached nor given rules (it would give nobody anything): its first member
+  brings it, its attachments and rules (an adopted folder without a facilitator group stays
+  as it is).
 
 Changes sort by phase (lib/core/changes.py): every grant comes before every revocation.
 """
@@ -112,16 +114,17 @@ class Plan:
 
 def plan(desired: NextcloudState, actual: NextcloudState, managed: Managed) -> Plan:
     """The changes that bring ``actual`` to ``desired`` on what the app manages (module docstring)."""
-    owned = rule_owner(managed, app_users(desired))
     app = desired.app_group
-    changes: list[Change] = list(_group_changes(desired, actual, managed))
+    unborn = _unborn(desired, actual)
+    owned = _without(rule_owner(managed, app_users(desired)), unborn)
+    changes: list[Change] = list(_group_changes(desired, actual, _without(managed, unborn)))
     written: list[str] = []  # folders whose rules the plan writes
     for mount, want in desired.folders.items():
         have = actual.folders.get(mount)
         if have is None:
             changes.append(CreateFolder(mount))
             have = FolderState(mount)
-        changes.extend(_attachments(want, have, _not_app(managed, app)))
+        changes.extend(_attachments(want, have, _without(managed, unborn | {app})))
         if not have.rules_readable:  # unknown rules: add managers at most
             changes.extend(c for c in _managers(want, have, owned) if c.manage)
             continue
@@ -137,9 +140,26 @@ def plan(desired: NextcloudState, actual: NextcloudState, managed: Managed) -> P
     return Plan.of(changes)
 
 
-def _not_app(managed: Managed, app: str) -> Managed:
-    """Attachments of the app's group are :func:`_app_access`'s alone."""
-    return lambda gid: gid != app and managed(gid)
+def _unborn(desired: NextcloudState, actual: NextcloudState) -> frozenset[str]:
+    """Desired groups nobody is in that Nextcloud does not have (module docstring)."""
+    return frozenset(
+        gid
+        for gid, members in desired.groups.items()
+        if not members and gid not in actual.groups and gid != desired.app_group
+    )
+
+
+Owns = Callable[[Any], bool]  # over group ids, or rule and manager mappings
+
+
+def _without(owns: Owns, gids: frozenset[str] | set[str]) -> Owns:
+    """``owns`` minus the groups ``gids`` (as ids, rule or manager mappings)."""
+
+    def still(item: str | AclRule | AclManager) -> bool:
+        gid = item if isinstance(item, str) else item.mapping_id if item.mapping_type == "group" else ""
+        return gid not in gids and owns(item)
+
+    return still
 
 
 def _app_access(desired: NextcloudState, actual: NextcloudState, written: list[str]) -> Iterator[Change]:
@@ -179,8 +199,6 @@ def rule_owner(managed: Managed, users: frozenset[str]) -> Callable[[AclRule | A
 
 
 def _group_changes(desired: NextcloudState, actual: NextcloudState, managed: Managed) -> Iterator[Change]:
-    used = {g for f in desired.folders.values() for g in f.groups}
-    used |= {r.mapping_id for f in desired.folders.values() for rs in f.rules.values() for r in rs}
     for gid, members in desired.groups.items():
         if not managed(gid) or is_admin_group(gid):  # never, whatever ``managed`` says
             continue
@@ -188,8 +206,6 @@ def _group_changes(desired: NextcloudState, actual: NextcloudState, managed: Man
             continue
         current = actual.groups.get(gid)
         if current is None:
-            if not members and gid not in used:  # it would give nobody anything
-                continue
             yield CreateGroup(gid, desired.display_names.get(gid, ""))
             current = set()
         yield from (AddMember(gid, uid) for uid in members - current)
@@ -215,7 +231,9 @@ def _not_admin(managed: Managed) -> Managed:
     return lambda gid: managed(gid) and not is_admin_group(gid)
 
 
-def _managers(want: FolderState, have: FolderState, owned: Callable[[AclManager], bool]) -> Iterator[Change]:
+def _managers(
+    want: FolderState, have: FolderState, owned: Callable[[AclManager], bool]
+) -> Iterator[SetAclManager]:
     mount = want.mount_point
     for m in want.managers ^ have.managers:
         if owned(m):

@@ -171,3 +171,15 @@ def can_set_up(actor: Actor) -> Decision:
 def can_view_settings(actor: Actor) -> Decision:
     """The app's settings and the checks of the installation: administrators only."""
     return ALLOWED if actor.is_admin else deny(codes.POLICY_NOT_ADMIN)
+
+
+def can_search_people(actor: Actor) -> Decision:
+    """Searching Nextcloud's accounts is for those who may ask to add someone (facilitators, the
+    operations team, the IT lead); the board searches only the organisation's people (the access
+    explanation). The search runs as the app's administrator account, so this is the only gate."""
+    return ALLOWED if actor.facilitates or actor.reads_all else deny(codes.POLICY_NOT_FACILITATOR)
+
+
+def sees_emails(actor: Actor) -> bool:
+    """E-mail addresses in people search: for the operations team and the IT lead only."""
+    return actor.operates

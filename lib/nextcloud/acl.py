@@ -1,13 +1,22 @@
-"""Per-path ACL rules over WebDAV, as the admin user (NEXTCLOUD.md §5.4).
+"""Per-path ACL rules over WebDAV (NEXTCLOUD.md §5.4, fixtures/groupfolders_admin_visibility.json).
 
-The admin's DAV tree only shows folders mounted for the admin, i.e. where the admin is in an
-attached group (GroupFoldersHome uses getFoldersForUser); a 404 on the folder root says so.
+groupfolders serves rules only as ``nc:acl-list`` over WebDAV, and a user's DAV tree only shows
+the folders mounted for that user (member of an attached group: GroupFoldersHome uses
+getFoldersForUser). Being a Nextcloud admin gives no view of other folders: the admin gets 404.
+No groupfolders HTTP route lists rules. A user who can manage the folder's ACL (admin, or listed
+in its ``manage``) sees every rule of a path; anyone else only the rules applying to them
+(lib/DAV/ACLPlugin.php ``propFind``: getAllRulesForPaths vs getRulesForFilesByPath). So a folder's
+rules are read, in one ``Depth: infinity`` PROPFIND of its root (allowed on /remote.php/dav:
+nextcloud/server apps/dav/lib/Connector/Sabre/Server.php ``enablePropfindDepthInfinity``;
+fixtures/provisioning_bulk_reads.json), as a user who has it mounted *and* manages its ACL, and
+the answer's ``acl-can-manage`` must say so, else the view may be partial and is not used.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from lib.core.state import AclRule
 
@@ -20,15 +29,49 @@ log = logging.getLogger(__name__)
 _XML = {"Content-Type": "application/xml; charset=utf-8"}
 
 
+@dataclass(frozen=True)
+class FolderView:
+    """What one user's PROPFIND of a folder showed: the rules by sub-path, and whether that user
+    manages the folder's ACL (only then are they all the rules)."""
+
+    rules: dict[str, set[AclRule]]
+    complete: bool
+
+
 class AclReader:
     def __init__(self, client: AppAPIClient, admin_user: str) -> None:
         self._client = client
         self._admin = admin_user
 
-    async def rules(self, mount: str, paths: Collection[str] = ()) -> dict[str, set[AclRule]]:
-        """Rules of the folder root and its children (one Depth 1 PROPFIND), plus deeper ``paths``.
+    async def folder_as(self, uid: str, mount: str) -> FolderView | None:
+        """Every rule of the folder as ``uid`` sees them (one Depth infinity PROPFIND of its root);
+        None when the folder is not mounted for ``uid`` (404).
 
-        Only paths carrying rules appear in the answer.
+        Reading as another user than the app's account (AppAPI lets an ExApp act as any existing
+        user, NEXTCLOUD.md §1.4) changes nothing in Nextcloud: a PROPFIND only reads. Nextcloud
+        records each such request in its ``exapp_impersonation.log`` (app_api
+        ``AppAPIService::validateExAppRequestToNC``), so an administrator can see it happened.
+        """
+        url = routes.dav_file(uid, mount)
+        headers = {**_XML, "Depth": "infinity"}
+        response = await self._client.dav(
+            "PROPFIND", url, user=uid, body=acl_xml.propfind_body(), headers=headers
+        )
+        if response.status_code == 404:
+            return None
+        if response.status_code != 207:
+            raise NextcloudError(f"PROPFIND {url}", response.status_code, None, reason_of(response))
+        prefix = f"/files/{uid}/{routes.norm_path(mount)}/"
+        nodes = acl_xml.nodes_by_href(response.content)
+        found = {rel: node for href, node in nodes.items() if (rel := _relative(href, prefix)) is not None}
+        root = found.get("")
+        rules = {path: node.rules for path, node in found.items() if node.rules}
+        return FolderView(rules, complete=root is not None and root.can_manage)
+
+    async def rules(self, mount: str, paths: Collection[str] = ()) -> dict[str, set[AclRule]]:
+        """Rules of the folder root and its children (one Depth 1 PROPFIND), plus deeper ``paths``,
+        as the app's account: {} when the account does not have the folder mounted (it cannot
+        tell "no rules" from "not visible"; ``NextcloudGateway.read_state`` uses ``folder_as``).
         """
         found = await self._propfind(mount, "", depth="1")
         if found is None:

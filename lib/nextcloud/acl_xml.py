@@ -2,11 +2,12 @@
 
 Bodies are built with lxml elements (user data never goes into a string template) and answers are
 parsed with defusedxml. Shapes: fixtures/groupfolders_acl_webdav.json (propfind_acl_depth1,
-proppatch_set_acl_public).
+proppatch_set_acl_public), fixtures/provisioning_bulk_reads.json (Depth infinity).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import unquote
 from xml.etree.ElementTree import Element
 
@@ -51,17 +52,46 @@ def proppatch_body(rules: set[AclRule]) -> bytes:
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
-def rules_by_href(xml: bytes) -> dict[str, set[AclRule]]:
-    """Map each response's (unquoted) href to the rules of its ``acl-list`` (empty when not returned)."""
-    found: dict[str, set[AclRule]] = {}
+@dataclass(frozen=True)
+class NodeAcl:
+    """One node of a PROPFIND answer: the rules set on it, and whether the reader manages its ACL."""
+
+    rules: set[AclRule]
+    can_manage: bool
+
+
+def nodes_by_href(xml: bytes) -> dict[str, NodeAcl]:
+    """Each response's (unquoted) href with its ``acl-list`` and ``acl-can-manage`` ("1" or empty).
+
+    An ``acl-list`` in a 404 propstat (a manager's view of a path without rules) or empty (anyone
+    else's) is no rules (lib/DAV/ACLPlugin.php ``propFind``).
+    """
+    found: dict[str, NodeAcl] = {}
     for response in fromstring(xml).iter(_d("response")):
         href = unquote(response.findtext(_d("href"), default=""))
-        found[href] = set()
-        for propstat in response.iter(_d("propstat")):
-            acl_list = propstat.find(f"{_d('prop')}/{_nc('acl-list')}")
-            if acl_list is not None and _is_ok(propstat):
-                found[href] = {_rule(acl) for acl in acl_list.iter(_nc("acl"))}
+        manage = any(
+            (propstat.findtext(f"{_d('prop')}/{_nc('acl-can-manage')}") or "").strip() == "1"
+            for propstat in response.iter(_d("propstat"))
+            if _is_ok(propstat)
+        )
+        found[href] = NodeAcl(_rules_of(response), manage)
     return found
+
+
+def rules_by_href(xml: bytes) -> dict[str, set[AclRule]]:
+    """Map each response's (unquoted) href to the rules of its ``acl-list`` (empty when not returned)."""
+    return {
+        unquote(response.findtext(_d("href"), default="")): _rules_of(response)
+        for response in fromstring(xml).iter(_d("response"))
+    }
+
+
+def _rules_of(response: Element) -> set[AclRule]:
+    for propstat in response.iter(_d("propstat")):
+        acl_list = propstat.find(f"{_d('prop')}/{_nc('acl-list')}")
+        if acl_list is not None and _is_ok(propstat):
+            return {_rule(acl) for acl in acl_list.iter(_nc("acl"))}
+    return set()
 
 
 def acl_list_status(xml: bytes) -> str | None:

@@ -79,8 +79,14 @@ class NextcloudGateway:
     ) -> NextcloudState:
         """Managed groups with members, the given folders, and their ACL rules.
 
-        Calls: 1 group list + 1 per managed group + 1 folder list + 1 PROPFIND per ACL folder
-        (+1 per rule path deeper than one level): never folders x users.
+        Rules are read for folders with ACL on, and for those ``rule_paths`` gives paths (the
+        organisation rules them: enabling ACL there would bring stored rules into force), each
+        by someone who sees all of them (:meth:`_read_rules`); a folder nobody suitable can read
+        is marked ``rules_readable = False``, never taken for a folder without rules.
+
+        Calls: 1 group list + 1 per managed group + 1 folder list + 1 for the app account's
+        groups + 1 Depth infinity PROPFIND per such folder (+1 per other group whose members
+        tell who may read a folder the account does not see): never folders x users.
         """
         self._managed = managed
         names = {gid: name for gid, name in (await self._group_names()).items() if managed(gid)}
@@ -88,14 +94,69 @@ class NextcloudGateway:
         state = NextcloudState(groups=dict(zip(names, members, strict=True)), display_names=names)
         folders = await self._list_folders()
         state.folders = {mount: folders[mount] for mount in mount_points if mount in folders}
-        with_acl = [f for f in state.folders.values() if f.acl]
         paths = rule_paths or {}
-        rules = await _bounded(
-            [self._acl_read.rules(f.mount_point, paths.get(f.mount_point, ())) for f in with_acl]
+        await self._read_rules(
+            state, [f for f in state.folders.values() if f.acl or paths.get(f.mount_point)]
         )
-        for folder, folder_rules in zip(with_acl, rules, strict=True):
-            folder.rules = folder_rules
         return state
+
+    async def _read_rules(
+        self, state: NextcloudState, folders: list[FolderState], known: Mapping[str, set[str]] | None = None
+    ) -> None:
+        """Fill ``folders``' rules, each read by a user who has it mounted and manages its ACL.
+
+        The app's account when it has the folder mounted (a Nextcloud admin manages every folder
+        it sees); else one of the folder's ACL managers (a user in ``manage``, or a member of a
+        managing group) who is in a group attached to it, found from ``manage`` and group
+        members (known ones from ``state``, others asked once). Reading as that user changes
+        nothing and Nextcloud logs it (lib/nextcloud/acl.py ``AclReader.folder_as``). Nobody
+        suitable, or every read refused: the folder's rules are unreadable, and say why.
+        ``known``: groups whose whole membership is known (default ``state.groups``; pass ``{}``
+        when ``state`` holds only some members of its groups).
+        """
+        account_groups = await self._groups_of(self._admin)
+        for folder in state.folders.values():
+            folder.mounted_for_app = bool(account_groups & folder.groups.keys())
+        members = _GroupMembers(self._members, state.groups if known is None else known)
+        await _bounded([self._read_folder_rules(folder, members) for folder in folders])
+
+    async def _read_folder_rules(self, folder: FolderState, members: _GroupMembers) -> None:
+        problem = "no_reader"
+        for uid in await self._rule_readers(folder, members):
+            try:
+                view = await self._acl_read.folder_as(uid, folder.mount_point)
+            except NextcloudUnavailable:
+                raise
+            except NextcloudError as exc:  # refused for this user: another may do
+                log.warning("Reading the ACL rules of %s as %s failed: %s", folder.mount_point, uid, exc)
+                problem = "read_failed"
+                continue
+            if view is None or not view.complete:
+                log.info("%s does not see every ACL rule of %s", uid, folder.mount_point)
+                continue
+            if uid != self._admin:
+                log.info("ACL rules of %s read as %s, who manages it", folder.mount_point, uid)
+            folder.rules, folder.rules_reader = view.rules, uid
+            return
+        log.warning(
+            "ACL rules of %s could not be read (%s): its ACL is left alone", folder.mount_point, problem
+        )
+        folder.rules, folder.rules_readable, folder.rules_problem = {}, False, problem
+
+    async def _rule_readers(self, folder: FolderState, members: _GroupMembers) -> list[str]:
+        """Who may read all the folder's rules, the app's account first; at most three are tried."""
+        if folder.mounted_for_app:
+            return [self._admin]
+        managers = {m.mapping_id for m in folder.managers if m.mapping_type == "user"}
+        for manager in folder.managers:
+            if manager.mapping_type == "group":
+                managers |= await members.of(manager.mapping_id)
+        if not managers:
+            return []
+        mounted: set[str] = set()
+        for gid in folder.groups:
+            mounted |= await members.of(gid) & managers
+        return sorted(mounted)[:3]
 
     async def read_objects(
         self,
@@ -398,6 +459,29 @@ class NextcloudGateway:
 
     async def _ocs(self, method: str, path: str, **kwargs: Any) -> Any:
         return await self._client.ocs(method, path, user=self._admin, **kwargs)
+
+
+class _GroupMembers:
+    """Members of groups during one reading: those already read, others asked once (a team id or a
+    vanished group has none)."""
+
+    def __init__(self, fetch: Callable[[str], Awaitable[set[str]]], known: Mapping[str, set[str]]) -> None:
+        self._fetch = fetch
+        self._known = known
+        self._asked: dict[str, asyncio.Task[set[str]]] = {}
+
+    async def of(self, gid: str) -> set[str]:
+        if gid in self._known:
+            return self._known[gid]
+        if gid not in self._asked:
+            self._asked[gid] = asyncio.ensure_future(self._ask(gid))
+        return await self._asked[gid]
+
+    async def _ask(self, gid: str) -> set[str]:
+        try:
+            return await self._fetch(gid)
+        except NotFound:
+            return set()
 
 
 async def _bounded(calls: list[Coroutine[Any, Any, T]], limit: int = 8) -> list[T]:

@@ -48,6 +48,7 @@ async def _expiry(gov: Governance) -> None:
         await gov.sync.snapshot()  # tells the gateway which groups the app owns before it resumes a run
         await resume_unfinished(gov.gateway, gov.journal, gov.audit)
         gov.sync.readings.forget()  # that reading is from before the resumed changes
+    await gov.requests.settle_interrupted()
     await run_expiry(gov, gov.today())
     await complete_invitations(gov)
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -27,7 +28,7 @@ from lib.store.unit import unit_of_work
 
 from .heap import settle
 from .memo import Memo
-from .ports import Gateway
+from .ports import Gateway, UserInfo
 
 if TYPE_CHECKING:
     from .requests import RequestService
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from .sync import SyncService
 
 log = logging.getLogger(__name__)
+PEOPLE_TTL = 600.0  # seconds a person's name and language are kept
 AWAITING_OPERATIONS = {RequestState.PENDING, RequestState.FAILED}
 
 
@@ -65,7 +67,7 @@ class Governance:
         self._gateway_factory = gateway_factory
         self._gateway: Gateway | None = None
         self.today = today
-        self._names: dict[str, str] = {}
+        self._people: dict[str, tuple[float, UserInfo]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._requests: RequestService | None = None
         self._setup: SetupService | None = None
@@ -134,8 +136,15 @@ class Governance:
         return self._summaries.get((org,), (), lambda: _summaries(org))
 
     async def display_names(self, uids: set[str]) -> dict[str, str]:
-        """Display names from Nextcloud, cached for the process (a name is shown, never trusted)."""
-        missing = [u for u in uids if u not in self._names]
+        """Display names from Nextcloud (a name is shown, never trusted)."""
+        found = await self.people(uids)
+        return {u: (found[u].display_name if u in found else "") or u for u in uids}
+
+    async def people(self, uids: Iterable[str]) -> dict[str, UserInfo]:
+        """Nextcloud's account details (name, language), kept for the process ``PEOPLE_TTL`` seconds:
+        a page or a notification round names the same few people many times."""
+        now = time.monotonic()
+        missing = [u for u in set(uids) if u not in self._people or self._people[u][0] < now]
         if missing:
             limit = asyncio.Semaphore(8)
 
@@ -144,12 +153,13 @@ class Governance:
                     try:
                         info = await self.gateway.get_user(uid)
                     except Exception as exc:  # a name is cosmetic: fall back to the id
-                        log.info("no display name for %s: %s", uid, exc)
+                        log.info("no account details for %s: %s", uid, exc)
                         return
-                    self._names[uid] = info.display_name if info and info.display_name else uid
+                    if info is not None:
+                        self._people[uid] = (now + PEOPLE_TTL, info)
 
             await asyncio.gather(*(fetch(u) for u in missing))
-        return {u: self._names.get(u, u) for u in uids}
+        return {u: self._people[u][1] for u in uids if u in self._people}
 
     async def start_background(self) -> None:
         """Start the periodic work of this process (see lib/services/background.py)."""

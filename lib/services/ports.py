@@ -101,6 +101,10 @@ class Journal(Protocol):
         """The newest run of a request that did not finish (failed or interrupted)."""
         ...
 
+    def run_status(self, run_id: str) -> str | None:
+        """running | done | failed, None for an unknown run."""
+        ...
+
 
 class AuditLog(Protocol):
     """Append-only; nothing edits or deletes an entry."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import secrets
@@ -17,7 +18,7 @@ from lib.core.expiry import apply_request
 from lib.core.model import Organisation, OrgGroup, Role
 from lib.core.plan import Plan
 from lib.core.policy import Actor, can_accept_join, can_cancel, can_decide, can_object, can_request, require
-from lib.core.request_kinds import AccessRequest, RequestKind, RequestLine, RequestState
+from lib.core.request_kinds import SYSTEM_ACTOR, AccessRequest, RequestKind, RequestLine, RequestState
 from lib.core.tokens import DecisionClaim, make_decision_token, read_decision_token
 from lib.i18n import gettext
 from lib.store.org_repo import StaleOrganisation, one_version_per_request
@@ -25,6 +26,7 @@ from lib.store.requests_repo import ConcurrentUpdate, RequestRepository
 
 from . import decision_links as links
 from .governance import Governance
+from .memo import Memo
 from .plan_text import PlanText, plan_text
 from .sync import RequestView, StalePlan, SyncService
 
@@ -53,6 +55,7 @@ class RequestService:
         self.sync = SyncService(gov)
         self.repo = RequestRepository(gov.engine)
         self.now = clock or (lambda: datetime.now(UTC))
+        self._with: Memo[Organisation] = Memo(8)
         self._key = hashlib.sha256(b"governance-links:" + gov.settings.app_secret.encode()).digest()
 
     # ---- reading ----------------------------------------------------------------------------------
@@ -75,7 +78,12 @@ class RequestService:
     async def view(self, req: AccessRequest) -> RequestView:
         """The request's effect against what Nextcloud holds for the people and folders it touches."""
         org = self.gov.org()
-        return await self.sync.request_view(org, apply_request(org, req))
+        return await self.sync.request_view(org, self.with_request(org, req))
+
+    def with_request(self, org: Organisation, req: AccessRequest) -> Organisation:
+        """``org`` with ``req`` applied, the same object while neither changes: its compiled state is
+        then kept from the page that showed the plan to the click that approves it."""
+        return self._with.get((org,), (req.id, req.version), lambda: apply_request(org, req))
 
     # ---- submitting -------------------------------------------------------------------------------
 
@@ -183,9 +191,36 @@ class RequestService:
                 continue
         else:
             raise AlreadyDecided()
-        if decided is not req:
-            await self._retract(decided)
-        return await self._run(applying, actor, run_id)
+        if decided is req:
+            return await self._run(applying, actor, run_id)
+        # the other operators' notifications go while Nextcloud is changed: neither waits for the other
+        _, final = await asyncio.gather(self._retract(decided), self._run(applying, actor, run_id))
+        return final
+
+    async def settle_interrupted(self) -> list[AccessRequest]:
+        """Requests left "applying" by a process that stopped: applied once their journal run is
+        done (resume_unfinished finished it), failed (and retryable) when it stopped on an error.
+        A run still running belongs to a live process, or is resumed first (background.py)."""
+        settled = []
+        for req in self.repo.in_states({RequestState.APPLYING}):
+            assert req.id is not None
+            run_id = self.gov.journal.open_run_of(req.id)
+            status = self.gov.journal.run_status(run_id) if run_id else "done"
+            if status == "running":
+                continue
+            try:
+                with self.gov.unit():
+                    if status == "done":
+                        final = self.save(machine.mark_applied(req, SYSTEM_ACTOR, self.now()), req)
+                        self._audit(SYSTEM_ACTOR, "request.applied", final)
+                    else:
+                        error = "applying stopped; try again"
+                        final = self.save(machine.mark_failed(req, SYSTEM_ACTOR, self.now(), error), req)
+                        self._audit(SYSTEM_ACTOR, "request.failed", final, {"error": error})
+            except AlreadyDecided:  # the process applying it finished it meanwhile
+                continue
+            settled.append(final)
+        return settled
 
     async def _commit(
         self,
@@ -199,7 +234,7 @@ class RequestService:
         one_version_per_request()
         version = self.gov.orgs.version()
         org = self.gov.org()
-        after = apply_request(org, req)
+        after = self.with_request(org, req)
         view = await self.sync.request_view(org, after)
         if checksum is not None and view.plan.checksum != checksum:
             raise StalePlan(checksum, view.plan.checksum)
@@ -368,7 +403,7 @@ class RequestService:
     # ---- notifications ----------------------------------------------------------------------------
 
     async def language_of(self, uid: str) -> str:
-        info = await self.gov.gateway.get_user(uid)
+        info = (await self.gov.people([uid])).get(uid)
         lang = (info.language if info else "")[:2]
         return lang if lang in ("en", "fr") else "en"
 
@@ -453,7 +488,9 @@ class RequestService:
         self, users: Iterable[str], req: AccessRequest, message: str, **params: object
     ) -> None:
         page = f"{self.gov.settings.page_url}/requests/{req.id}"
-        for uid in sorted(set(users)):
+        await self.gov.people(users)  # one round for everybody's language
+
+        async def tell(uid: str) -> None:
             lang = await self.language_of(uid)
             subject = gettext(lang, message, **params)
             link = {"request": {"type": "highlight", "id": str(req.id), "name": f"#{req.id}", "link": page}}
@@ -461,6 +498,8 @@ class RequestService:
                 await self.gov.gateway.notify(uid, "{request} " + subject, link, "", page)
             except Exception as exc:
                 log.warning("could not notify %s: %s", uid, exc)
+
+        await asyncio.gather(*(tell(uid) for uid in sorted(set(users))))
 
     async def _notify_outcome(self, req: AccessRequest) -> None:
         msg = {
@@ -481,13 +520,18 @@ class RequestService:
     async def _retract(self, req: AccessRequest) -> None:
         """Once decided, the other operators' notifications go (NEXTCLOUD.md §3.4)."""
         assert req.id is not None
-        gone = []
-        for row_id, uid, object_id in self.repo.live_notifications(req.id, DECIDE):
-            try:
-                await self.gov.gateway.delete_notification(uid, object_id)
-                gone.append(row_id)
-            except Exception as exc:
-                log.warning("could not delete notification of %s: %s", uid, exc)
+        gone: list[int] = []
+        limit = asyncio.Semaphore(16)
+
+        async def withdraw(row_id: int, uid: str, object_id: str) -> None:
+            async with limit:
+                try:
+                    await self.gov.gateway.delete_notification(uid, object_id)
+                    gone.append(row_id)
+                except Exception as exc:
+                    log.warning("could not delete notification of %s: %s", uid, exc)
+
+        await asyncio.gather(*(withdraw(*row) for row in self.repo.live_notifications(req.id, DECIDE)))
         if gone:
             with self.gov.unit():  # one transaction for all of them
                 for row_id in gone:

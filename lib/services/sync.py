@@ -87,7 +87,7 @@ class SyncService:
     def __init__(self, gov: Governance) -> None:
         self.gov = gov
         self.readings = Readings()
-        self._desired: Memo[NextcloudState] = Memo()
+        self._desired: Memo[NextcloudState] = Memo(4)  # the organisation, and a few with a request in it
         self._views: Memo[Snapshot] = Memo()
         self._scopes: Memo[Scope] = Memo()
 
@@ -160,7 +160,7 @@ class SyncService:
             mount_points=scope.folders,
             rule_paths=rule_paths,
         )
-        return RequestView(request_plan(was, will, actual, managed), actual, managed)
+        return RequestView(request_plan(was, will, actual, managed, scope), actual, managed)
 
     def commit(
         self,

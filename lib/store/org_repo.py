@@ -7,7 +7,7 @@ from contextvars import ContextVar
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import Engine, ScalarSelect, delete, insert, select, update
+from sqlalchemy import Connection, Engine, ScalarSelect, delete, insert, select, update
 
 from lib.core.model import Grant, Membership, Naming, Organisation, Right, Role, WorkingGroup
 
@@ -131,53 +131,25 @@ class OrgRepository:
         Inside a unit of work it is written with the unit; a refusal rolls the whole unit back.
         """
         _forget_view()
-        with writing(self._engine) as conn:
+        with writing(self._engine, reads_first=True) as conn:
             row = conn.execute(
                 select(org_settings.c.value).where(org_settings.c.key == "version").with_for_update()
             ).first()
             current = int(row[0]) if row else 0
             if expected_version is not None and current != expected_version:
                 raise StaleOrganisation(expected_version, current)
-            conn.execute(delete(memberships))
-            conn.execute(delete(working_groups))
-            conn.execute(delete(org_settings))
-            if org.working_groups:
+            with self._lock:
+                stored = self._cache[1] if self._cache and self._cache[0] == current else None
+            if stored is None or not _write_difference(conn, stored, org):
+                _write_whole(conn, org)
+            # The version row is updated, never deleted: a save waiting on its lock (PostgreSQL)
+            # then reads the version just written, not a missing row taken for version 0.
+            if row is None:
+                conn.execute(insert(org_settings).values(key="version", value=current + 1))
+            else:
                 conn.execute(
-                    insert(working_groups),
-                    [
-                        {
-                            "slug": wg.slug,
-                            "name": wg.name,
-                            "purpose": wg.purpose,
-                            "mount_point": wg.mount_point,
-                            "grants": [_grant_data(g) for g in wg.grants],
-                            "archived": wg.archived,
-                            "position": i,
-                        }
-                        for i, wg in enumerate(org.working_groups)
-                    ],
+                    update(org_settings).where(org_settings.c.key == "version").values(value=current + 1)
                 )
-            if org.memberships:
-                conn.execute(
-                    insert(memberships),
-                    [
-                        {
-                            "grp": m.group,
-                            "uid": m.user,
-                            "role": m.role.value if m.role else None,
-                            "until": m.until,
-                        }
-                        for m in dict.fromkeys(org.memberships)
-                    ],
-                )
-            conn.execute(
-                insert(org_settings),
-                [
-                    {"key": "name", "value": org.name},
-                    {"key": "naming", "value": asdict(org.naming)},
-                    {"key": "version", "value": current + 1},
-                ],
-            )
             if (unit := current_unit(self._engine)) is not None:
                 unit.saved[_SAVED] = (current + 1, org)
         return current + 1
@@ -185,7 +157,7 @@ class OrgRepository:
     def bump(self) -> None:
         """A new version of the same organisation (every cache reads it again)."""
         _forget_view()
-        with writing(self._engine) as conn:
+        with writing(self._engine, reads_first=True) as conn:
             version = conn.execute(select(_VERSION)).scalar()
             conn.execute(
                 update(org_settings)
@@ -203,3 +175,82 @@ class StaleOrganisation(Exception):
         super().__init__(f"organisation changed (version {current}, expected {expected})")
         self.expected = expected
         self.current = current
+
+
+def _write_whole(conn: Connection, org: Organisation) -> None:
+    """Replace every row: an import, or a save whose starting point is not the cached organisation."""
+    conn.execute(delete(memberships))
+    conn.execute(delete(working_groups))
+    conn.execute(delete(org_settings).where(org_settings.c.key != "version"))
+    _insert_working_groups(conn, org)
+    if org.memberships:
+        conn.execute(insert(memberships), [_membership_row(m) for m in dict.fromkeys(org.memberships)])
+    _insert_settings(conn, org)
+
+
+def _insert_working_groups(conn: Connection, org: Organisation) -> None:
+    if not org.working_groups:
+        return
+    rows = [
+        {
+            "slug": wg.slug,
+            "name": wg.name,
+            "purpose": wg.purpose,
+            "mount_point": wg.mount_point,
+            "grants": [_grant_data(g) for g in wg.grants],
+            "archived": wg.archived,
+            "position": i,
+        }
+        for i, wg in enumerate(org.working_groups)
+    ]
+    conn.execute(insert(working_groups), rows)
+
+
+def _membership_row(m: Membership) -> dict[str, Any]:
+    return {"grp": m.group, "uid": m.user, "role": m.role.value if m.role else None, "until": m.until}
+
+
+def _insert_settings(conn: Connection, org: Organisation) -> None:
+    rows: list[dict[str, Any]] = [
+        {"key": "name", "value": org.name},
+        {"key": "naming", "value": asdict(org.naming)},
+    ]
+    conn.execute(insert(org_settings), rows)
+
+
+MAX_ROW_CHANGES = 2000  # beyond this many membership changes, rewriting everything is as quick
+
+
+def _write_difference(conn: Connection, stored: Organisation, org: Organisation) -> bool:
+    """Write only what differs from ``stored`` (the organisation at the version being replaced).
+
+    An approval adds or removes a few memberships of 20,000: rewriting them all took a quarter of a
+    second. False when the difference is too large to be worth it (the caller rewrites all).
+    """
+    # By identity first (a request's organisation shares the stored one's memberships), then by value
+    # among the few left: hashing 20,000 memberships cost more than the writes saved.
+    old_ids, new_ids = {id(m) for m in stored.memberships}, {id(m) for m in org.memberships}
+    maybe_gone = {m for m in stored.memberships if id(m) not in new_ids}
+    maybe_added = dict.fromkeys(m for m in org.memberships if id(m) not in old_ids)
+    gone = [m for m in maybe_gone if m not in maybe_added]
+    added = [m for m in maybe_added if m not in maybe_gone]
+    if len(gone) + len(added) > MAX_ROW_CHANGES:
+        return False
+    for m in gone:
+        conn.execute(
+            delete(memberships).where(
+                memberships.c.grp == m.group,
+                memberships.c.uid == m.user,
+                memberships.c.role.is_(None) if m.role is None else memberships.c.role == m.role.value,
+                memberships.c.until.is_(None) if m.until is None else memberships.c.until == m.until,
+            )
+        )
+    if added:
+        conn.execute(insert(memberships), [_membership_row(m) for m in added])
+    if stored.working_groups != org.working_groups:
+        conn.execute(delete(working_groups))
+        _insert_working_groups(conn, org)
+    if (stored.name, stored.naming) != (org.name, org.naming):
+        conn.execute(delete(org_settings).where(org_settings.c.key != "version"))
+        _insert_settings(conn, org)
+    return True

@@ -18,8 +18,14 @@ audit log. Each repository opens a transaction of its own when called alone; ins
 Rules a caller keeps:
 
 - No Nextcloud call (no ``await`` on the network) inside a unit: on SQLite it holds the write lock.
-- The unit belongs to the calling context (a ContextVar): the same thread, or the same asyncio
-  task. A thread or task started inside it does not see it unless it copies the context.
+- The unit belongs to the calling context (a ContextVar): the same thread or asyncio task. A plain
+  thread started inside it does not see it; ``asyncio.to_thread`` and a task created inside it
+  copy the context and do (one at a time, not while the unit's own code also uses it). Once the
+  unit has ended, such a copy writes on its own again.
+- Repositories join a unit on the same database pool: build them on the unit's engine (one engine
+  per process). On SQLite a write on another engine to the same file would wait for the unit.
+- ``unit.after_commit(fn)`` runs ``fn`` once the outermost unit has committed, never on rollback
+  (e.g. forget a reading of Nextcloud, send what must not be sent for a decision that failed).
 - Inside a unit, requests and journal reads see the unit's own writes; ``OrgRepository.load`` and
   ``version`` see an organisation saved in it. Audit entries appended in it are written just before
   the commit (see ``before_commit``), so reads of the audit log do not see them until then.
@@ -132,12 +138,21 @@ def _savepoint(outer: Unit) -> Iterator[Unit]:
 
 
 @contextmanager
-def writing(engine: Engine) -> Iterator[Connection]:
+def writing(engine: Engine, reads_first: bool = False) -> Iterator[Connection]:
     """The connection a repository writes with: the open unit's, else a transaction of its own
-    (``engine.begin()``, as when the repository is called alone)."""
+    (``engine.begin()``, as when the repository is called alone).
+
+    ``reads_first``: the write depends on what it reads first (a version check). On SQLite the
+    driver starts a transaction only at the first INSERT/UPDATE/DELETE, so such a read would run
+    outside it, unlocked; a transaction of its own then starts with ``BEGIN IMMEDIATE`` instead.
+    """
     unit = current_unit(engine)
     if unit is not None:
         yield unit.conn
+        return
+    if reads_first and engine.dialect.name == "sqlite":
+        with unit_of_work(engine) as own:
+            yield own.conn
         return
     with engine.begin() as conn:
         yield conn

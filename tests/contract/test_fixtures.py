@@ -590,3 +590,83 @@ def test_embedded_page_scripts_come_in_the_recorded_order(file: str, name: str) 
         assert [r["path"] for r in reached] == [json.loads(recorded["body"])["path"]]
     else:
         assert not shape_diff(json.loads(recorded["body"]), answer.json())
+
+
+# --------------------------------------------------------------------------- who sees which folder's rules
+
+VISIBILITY = "groupfolders_admin_visibility.json"
+PEOPLE = {
+    "alice": "Alice Moreau",
+    "bob": "Bob Girard",
+    "carol": "Carol Lefèvre",
+    "dave": "Dave Rousseau",
+    "erin": "Erin Fontaine",
+    "frank": "Frank Mercier",
+}
+
+
+def seed_visibility(s: StandIn) -> None:
+    """The state groupfolders_admin_visibility.json describes: Communication and Finances set up by the
+    app (governance-admins attached, ACL off, a stored rule on Communication/Presse), RP-NoAdmin (group
+    tous only: admin is not a member) and RP-AdminMember (groups admin and tous), both with ACL on and a
+    rule on Sub for tous (mask 2, permissions 0)."""
+    s.add_user("admin", "admin", admin=True)
+    for uid, name in PEOPLE.items():
+        s.add_user(uid, name)
+    s.add_group("tous", *PEOPLE)
+    s.add_group("governance-admins", "admin")
+    app_groups = {"ca": 1, "governance-admins": 31, "operations": 15}
+    communication = s.new_folder("Communication")
+    communication.groups = {
+        **app_groups, "gt-communication-animateurs": 31, "gt-communication-lecteurs": 1,
+        "gt-communication-membres": 15,
+    }  # fmt: skip
+    communication.size = 12
+    communication.add_path("Interne")
+    communication.add_path("Presse/communique.txt", is_file=True)
+    communication.rules["Presse"] = [("group", "gt-communication-membres", 31, 1)]
+    finances = s.new_folder("Finances")
+    finances.groups = {**app_groups, "gt-finances-animateurs": 31, "gt-finances-membres": 15}
+    for mount, groups in (("RP-NoAdmin", {"tous": 31}), ("RP-AdminMember", {"admin": 31, "tous": 31})):
+        folder = s.new_folder(mount)
+        folder.groups, folder.acl = groups, True
+        folder.add_path("Sub")
+        folder.rules["Sub"] = [("group", "tous", 2, 0)]
+    fileids = {
+        (1, ""): 86,
+        (1, "Interne"): 93,
+        (1, "Presse"): 94,
+        (1, "Presse/communique.txt"): 95,
+        (2, ""): 90,
+    }
+    fileids |= {(3, ""): 168, (3, "Sub"): 175, (4, ""): 172, (4, "Sub"): 176}
+    s.fileids.update(fileids)
+
+
+@functools.cache
+def replayed_visibility() -> tuple[StandIn, dict[str, httpx.Response]]:
+    s = StandIn(app_id="routeprobe", app_secret=SECRET, info_xml=None)
+    seed_visibility(s)
+    s.start()
+    with httpx.Client(base_url=s.url, timeout=10) as client:
+        answers = {
+            e["name"]: client.request(**build_request(s, e, "alice")) for e in load(VISIBILITY)["exchanges"]
+        }
+    s.stop()
+    return s, answers
+
+
+VISIBILITY_CASES = (
+    [e["name"] for e in load(VISIBILITY)["exchanges"]] if (FIXTURES / VISIBILITY).exists() else []
+)
+
+
+@pytest.mark.parametrize("name", VISIBILITY_CASES)
+def test_standin_shows_folders_and_rules_only_to_whom_the_recorded_nextcloud_did(name: str) -> None:
+    """404 for the admin on a folder whose groups do not include it, 207 with the rules where it is in one,
+    rules listed while ACL is off, the groupfolders home, folder lists without rules, and the ACL mapping
+    search (empty for someone who cannot manage the folder)."""
+    s, answers = replayed_visibility()
+    exchange = next(e for e in load(VISIBILITY)["exchanges"] if e["name"] == name)
+    diffs = compare(exchange, answers[name], s.url)
+    assert not diffs, f"{VISIBILITY} {name}: {exchange['note']}\n  " + "\n  ".join(diffs)

@@ -15,8 +15,18 @@ from pathlib import Path
 import pytest
 
 from ex_app.demo import demo_org
-from lib.core.model import OrgGroup
-from lib.services.setup import Check, SetupService
+from lib.core.model import Organisation, OrgGroup, WorkingGroup
+from lib.services.setup import (
+    Check,
+    SetupError,
+    SetupService,
+    Stage,
+    TemplateForm,
+    slug_for,
+    stage_of,
+    template_org,
+    with_operations,
+)
 from tests.conftest import RunningApp, make_settings
 from tests.standin import StandIn
 
@@ -73,7 +83,8 @@ def test_the_template_path_shows_the_plan_then_creates_the_organisation_with_its
         assert preview.status_code == 200
         assert "Set up Governance for La Coop des Communs" in preview.text
         assert "What saving will change in Nextcloud" in preview.text
-        assert "Create team folder Jardins" in text(preview.text) or "Jardins" in preview.text
+        plan = text(preview.text).split("What saving will change in Nextcloud", 1)[1]
+        assert "“Jardins”" in plan and "Claire Dubois" in plan  # the folder, the operations team
         assert "Nothing is saved yet." in preview.text
         assert running.gov.orgs.version() == 0 and not running.standin.folders  # nothing yet
         done = c.post("/ui/setup/template", data=confirmed(preview.text, **TEMPLATE))
@@ -292,3 +303,27 @@ def test_an_admin_account_that_is_not_admin_says_what_to_do(standin: StandIn, tm
     account = account_check(standin, tmp_path, "nora")
     assert not account.ok and account.params == {"uid": "nora"}
     assert "is not an administrator" in account.message and "Add it to the “admin” group" in account.message
+
+
+# ---- the template and the stages, without Nextcloud ---------------------------------------------------
+
+
+def test_the_template_names_the_group_after_its_name_and_keeps_the_folder_apart() -> None:
+    form = TemplateForm(" La Coop ", "Jardins partagés", "Jardins partagés")
+    org = template_org(form, ["claire", "claire"])
+    assert [(wg.slug, wg.mount_point, wg.folder) for wg in org.working_groups] == [
+        ("jardins-partages", "", "Jardins partagés")
+    ]
+    assert org.name == "La Coop" and [m.user for m in org.members_of(OrgGroup.OPERATIONS)] == ["claire"]
+    assert slug_for("Équipe « Com » 2025 !") == "equipe-com-2025"
+    with pytest.raises(SetupError) as refused:
+        template_org(TemplateForm("La Coop", "!!!"), ["claire"])
+    assert refused.value.field == "group_name"
+
+
+def test_the_stage_follows_the_organisation() -> None:
+    empty = Organisation(name="")
+    assert stage_of(empty) is Stage.EMPTY
+    adopted = Organisation(name="Organisation", working_groups=(WorkingGroup("com", "Com"),))
+    assert stage_of(adopted) is Stage.NO_OPERATIONS
+    assert stage_of(with_operations(adopted, ["claire"])) is Stage.READY

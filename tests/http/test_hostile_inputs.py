@@ -47,7 +47,9 @@ def test_an_impossible_date_is_refused_next_to_the_field(demo: RunningApp) -> No
 
 
 def test_a_value_yaml_cannot_build_is_refused_with_its_line(demo: RunningApp) -> None:
-    _refused_in_place(_import(demo, "name: X\nworking_groups: !!int abc\n"), "This is not valid YAML (line 2).")
+    _refused_in_place(
+        _import(demo, "name: X\nworking_groups: !!int abc\n"), "This is not valid YAML (line 2)."
+    )
     _refused_in_place(_import(demo, "name: X\x00"), "This is not valid YAML.")
 
 
@@ -71,33 +73,35 @@ def test_ids_beyond_64_bits_are_simply_not_found(demo: RunningApp) -> None:
 
 
 def test_the_worker_answers_its_heartbeat_while_a_large_import_is_read(demo: RunningApp) -> None:
-    """Reading ~1.5 MB of YAML takes seconds; it runs in a thread, not on the event loop."""
-    rows = "".join(f"  - {{group: nowhere, user: person{i:05d}}}\n" for i in range(40_000))
-    text = "name: Big\nmemberships:\n" + rows  # read whole, then refused: no group "nowhere"
+    """Reading a large YAML file takes seconds; it runs in a thread, not on the event loop, so a
+    heartbeat waits a moment at most (on the loop it would wait for the whole reading)."""
+    rows = "".join(f"  - {{group: nowhere, user: person{i:05d}}}\n" for i in range(12_000))
+    upload = {"file": ("org.yaml", f"name: Big\nmemberships:\n{rows}".encode(), "application/yaml")}
     done = threading.Event()
     answers: list[int] = []
 
     def import_it() -> None:
         try:
             with demo.client("claire") as c:
-                upload = {"file": ("org.yaml", text.encode(), "application/yaml")}
+                c.timeout = httpx.Timeout(300)
                 answers.append(c.post("/ui/organisation/import", files=upload).status_code)
         finally:
             done.set()
 
     worker = threading.Thread(target=import_it)
+    started = time.perf_counter()
     worker.start()
     slowest, beats = 0.0, 0
     while not done.is_set():
         start = time.perf_counter()
-        assert httpx.get(f"{demo.url}/heartbeat", timeout=30).status_code == 200
+        assert httpx.get(f"{demo.url}/heartbeat", timeout=300).status_code == 200
         slowest, beats = max(slowest, time.perf_counter() - start), beats + 1
         time.sleep(0.05)
     worker.join()
-    assert answers == [422]
-    print("BEATS", beats, slowest)
+    took = time.perf_counter() - started
+    assert answers == [422]  # read whole, then refused: there is no group "nowhere"
+    assert slowest < took / 3, f"a heartbeat waited {slowest:.2f} s of the import's {took:.2f} s"
     assert beats >= 3, "the import was too quick to tell"
-    assert slowest < 1.0, f"a heartbeat waited {slowest:.2f} s behind the import"
 
 
 # ---- the audit search, on both databases ---------------------------------------------------------

@@ -18,6 +18,7 @@ import pytest
 from defusedxml import ElementTree
 
 from ex_app import register
+from lib.settings import Settings
 from tests.conftest import RunningApp
 from tests.servers import ServerThread
 from tests.standin import StandIn
@@ -59,7 +60,7 @@ def xml_routes() -> list[dict[str, str]]:
 
 def test_register_sends_exactly_the_routes_of_info_xml(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("APP_SECRET", LONG_SECRET)
-    sent = json.loads(register.commands(register.Settings(), "occ")[1][5])["routes"]
+    sent = json.loads(register.commands(Settings(), "occ")[1][5])["routes"]
     written = xml_routes()
     assert len(sent) == len(written) == 4
     for route, xml in zip(sent, written, strict=True):
@@ -73,7 +74,7 @@ def test_register_sends_exactly_the_routes_of_info_xml(monkeypatch: pytest.Monke
 
 
 def test_every_route_is_portable_disjoint_and_for_users() -> None:
-    prefixes = []
+    prefixes: list[str] = []
     for url, _verbs, level in routes_from_info_xml(INFO):
         assert level == 1, url
         assert not re.search(r"(?<!\\)/", url), f"{url}: an unescaped / breaks app_api 32.0.0"

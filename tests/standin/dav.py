@@ -1,7 +1,14 @@
-"""WebDAV under /remote.php/dav/files/<uid>/...: PROPFIND/PROPPATCH of the groupfolders ACL properties, MKCOL.
+"""WebDAV under /remote.php/dav/files/<uid>/...: PROPFIND/PROPPATCH of the groupfolders ACL properties, MKCOL;
+PROPFIND of the groupfolders home /remote.php/dav/groupfolders/<uid>/.
 
-Shapes from fixtures/groupfolders_acl_webdav.json; upstream nextcloud/groupfolders v20.1.18
-lib/DAV/ACLPlugin.php (props, propPatch, "cannot remove your own read"), lib/ACL/Rule.php (mask/permissions,
+Shapes from fixtures/groupfolders_acl_webdav.json, groupfolders_admin_visibility.json (per-user visibility:
+a folder is only in the tree of a member of an attached group, admins included; its rules are listed
+while ACL is off) and provisioning_bulk_reads.json (``Depth: infinity`` descends the whole tree:
+nextcloud/server apps/dav/lib/Connector/Sabre/Server.php ``enablePropfindDepthInfinity = true``);
+upstream nextcloud/groupfolders v20.1.18
+lib/DAV/ACLPlugin.php (props, propPatch, "cannot remove your own read"; ``acl-list`` of a manager comes
+from getAllRulesForPaths, absent (404) on a path without rules, of anyone else from getRulesForFilesByPath,
+an empty list there), lib/DAV/GroupFoldersHome.php (getFoldersForUser), lib/ACL/Rule.php (mask/permissions,
 mergeRules), lib/ACL/ACLManager.php (parent-first paths);
 nextcloud/server apps/dav/lib/Connector/Sabre/Node.php (getDavPermissions letters);
 sabre/dav lib/DAV/Server.php createCollection (MKCOL 201/405/409).
@@ -52,6 +59,7 @@ class Node:
     owner: str
     folder: Folder | None
     path: str  # sub-path inside the folder, "" = the folder root
+    tree: str = "files"  # or "groupfolders" (lib/DAV/GroupFoldersHome.php)
 
     @property
     def is_dir(self) -> bool:
@@ -60,7 +68,7 @@ class Node:
     def href(self) -> str:
         parts = [self.owner] + ([self.folder.mount_point] if self.folder else [])
         parts += self.path.split("/") if self.path else []
-        href = "/remote.php/dav/files/" + "/".join(quote(p, safe="") for p in parts)
+        href = f"/remote.php/dav/{self.tree}/" + "/".join(quote(p, safe="") for p in parts)
         return href + "/" if self.is_dir else href
 
 
@@ -69,17 +77,23 @@ def visible(s: State, folder: Folder, uid: str) -> bool:
     return any(uid in s.groups.get(gid, ()) for gid in folder.groups)
 
 
-def resolve(s: State, uid: str, owner: str, rest: str) -> Node:
+def resolve(s: State, uid: str, owner: str, rest: str, tree: str = "files") -> Node:
+    """Sabre's tree walk: a folder not mounted for ``uid`` is missing from their home ("//<name>", as
+    for the admin on a folder whose groups do not include it); else the first missing segment."""
     parts = [p for p in unquote(rest).split("/") if p]
     if owner != uid:
         raise DavError(404, "\\NotFound", f"File not found: {parts[0] if parts else ''} in '{owner}'")
     if not parts:
-        return Node(owner, None, "")
+        return Node(owner, None, "", tree)
     folder = s.folder_by_mount(parts[0])
-    sub = "/".join(parts[1:])
-    if folder is None or not visible(s, folder, uid) or (sub and sub not in folder.paths):
-        raise DavError(404, "\\NotFound", f"File with name /{'/'.join(parts)} could not be located")
-    return Node(owner, folder, sub)
+    if folder is None or not visible(s, folder, uid):
+        raise DavError(404, "\\NotFound", f"File with name //{parts[0]} could not be located")
+    for depth in range(2, len(parts) + 1):
+        if "/".join(parts[1:depth]) not in folder.paths:
+            raise DavError(
+                404, "\\NotFound", f"File with name /{'/'.join(parts[:depth])} could not be located"
+            )
+    return Node(owner, folder, "/".join(parts[1:]), tree)
 
 
 def ancestors(path: str) -> list[str]:
@@ -148,12 +162,13 @@ def rule_element(parent: etree._Element, s: State, rule: Rule) -> None:
         etree.SubElement(acl, f"{{{NC}}}{name}").text = value
 
 
-def visible_rules(s: State, node: Node, uid: str) -> list[Rule]:
-    """Managers see every rule of the path; others the ones applying to them, user rules first."""
+def visible_rules(s: State, node: Node, uid: str) -> list[Rule] | None:
+    """Managers see every rule of the path, and nothing (None: a 404 propstat) where it has none;
+    others the ones applying to them, user rules first, an empty list where none does."""
     assert node.folder is not None
     rules = node.folder.rules.get(node.path, [])
     if can_manage(s, node.folder, uid):
-        return list(rules)
+        return list(rules) or None
     mine = [r for r in rules if applies(s, r, uid)]
     return sorted(mine, key=lambda r: r[0] != "user")
 
@@ -193,7 +208,7 @@ def prop_value(s: State, node: Node, uid: str, name: str) -> etree._Element | No
         elem.text = str(folder.id)
     elif name in (ACL_LIST, f"{{{NC}}}inherited-acl-list"):
         rules = visible_rules(s, node, uid) if name == ACL_LIST else inherited_rules(s, node, uid)
-        if name == ACL_LIST and not rules:
+        if rules is None:
             return None
         for rule in rules:
             rule_element(elem, s, rule)
@@ -232,25 +247,40 @@ def children(node: Node) -> list[Node]:
         return []
     prefix = node.path + "/" if node.path else ""
     subs = sorted(p for p in node.folder.paths if p.startswith(prefix) and "/" not in p[len(prefix) :])
-    return [Node(node.owner, node.folder, p) for p in subs]
+    return [Node(node.owner, node.folder, p, node.tree) for p in subs]
+
+
+def descendants(node: Node) -> list[Node]:
+    """Depth infinity: every node below, each directory followed by its own children (Sabre's order)."""
+    found = []
+    for child in children(node):
+        found += [child, *descendants(child)]
+    return found
 
 
 def home_children(s: State, node: Node, uid: str) -> list[Node]:
     folders = sorted((f for f in s.folders.values() if visible(s, f, uid)), key=lambda f: f.mount_point)
-    return [Node(node.owner, f, "") for f in folders]
+    return [Node(node.owner, f, "", node.tree) for f in folders]
 
 
 async def propfind(request: Request, s: State, uid: str, node: Node) -> Response:
-    """PROPFIND Depth 0/1 (propfind_acl_*)."""
+    """PROPFIND Depth 0, 1 or infinity (propfind_acl_*, propfind_depth_infinity_*)."""
     names = requested_props(await request.body())
     nodes = [node]
-    if request.headers.get("depth", "1") != "0":
+    depth = request.headers.get("depth", "1").lower()
+    if depth != "0":
         nodes += home_children(s, node, uid) if node.folder is None else children(node)
+    if depth == "infinity":
+        nodes = [node, *(n for child in nodes[1:] for n in (child, *descendants(child)))]
     responses = []
     for item in nodes:
         found, missing = [], []
         for name in names:
-            value = prop_value(s, item, uid, name)
+            value = (
+                None
+                if item.folder is None and item.tree == "groupfolders"
+                else prop_value(s, item, uid, name)
+            )
             if value is None:
                 missing.append(etree.Element(name))
             else:
@@ -335,9 +365,29 @@ async def files_endpoint(request: Request) -> Response:
         return dav_error(DavError(400, "\\BadRequest", "The request body is not valid XML"))
 
 
+async def groupfolders_endpoint(request: Request) -> Response:
+    """/remote.php/dav/groupfolders/{owner}/…: PROPFIND of the folders mounted for the user; the home
+    itself has none of the asked properties (propfind_groupfolders_home_admin_app_api)."""
+    s = request.app.state.standin
+    who = caller(request, s, s.app_id, s.app_secret)
+    try:
+        if who.user is None:
+            raise DavError(401, "\\NotAuthenticated", "No public access to this resource.")
+        owner, rest = request.path_params["owner"], request.path_params.get("rest", "")
+        return await propfind(request, s, who.user, resolve(s, who.user, owner, rest, "groupfolders"))
+    except DavError as err:
+        return dav_error(err)
+    except (SafeET.ParseError, ValueError):
+        return dav_error(DavError(400, "\\BadRequest", "The request body is not valid XML"))
+
+
 def routes() -> list[Route]:
     methods = ["PROPFIND", "PROPPATCH", "MKCOL"]
     return [
         Route("/remote.php/dav/files/{owner}", files_endpoint, methods=methods),
         Route("/remote.php/dav/files/{owner}/{rest:path}", files_endpoint, methods=methods),
+        Route("/remote.php/dav/groupfolders/{owner}", groupfolders_endpoint, methods=["PROPFIND"]),
+        Route(
+            "/remote.php/dav/groupfolders/{owner}/{rest:path}", groupfolders_endpoint, methods=["PROPFIND"]
+        ),
     ]

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from tests.standin.dav import can_manage
 from tests.standin.ocs import OcsError, PlainError, ocs, paginate, params, route, wants_json
 from tests.standin.state import ALL_PERMISSIONS, Folder, State
 
@@ -206,21 +207,24 @@ async def rename(request: Request, s: State, uid: str) -> Response:
 
 @route()
 async def search(request: Request, s: State, uid: str) -> Response:
-    """GET /folders/{id}/search ``search`` (acl_mapping_search_json)."""
-    require_admin(s, uid)
-    existing(request, s)
+    """GET /folders/{id}/search ``search`` (acl_mapping_search_json, groupfolders_acl_mapping_search_*):
+    nothing unless the caller can manage the folder's ACL, else the folder's groups and their members
+    matching the term (groupfolders v20.1.18 FolderController::aclMappingSearch, FolderManager
+    searchGroups/searchUsers: id or display name, case-insensitive)."""
+    folder = existing(request, s)
     term = request.query_params.get("search", "").lower()
-    users = [
-        {"uid": u.uid, "displayname": u.display_name}
-        for u in s.users.values()
-        if term in u.uid.lower() or term in u.display_name.lower()
-    ]
-    groups = [
-        {"gid": g, "displayname": s.group_display(g)}
-        for g in s.groups
-        if term in g.lower() or term in s.group_display(g).lower()
-    ]
-    return ocs(request, {"users": users, "groups": groups, "circles": []})
+    users: dict[str, dict[str, str]] = {}
+    groups = []
+    if can_manage(s, folder, uid):
+        for gid in folder.groups:
+            if term in gid.lower() or term in s.group_display(gid).lower():
+                groups.append({"gid": gid, "displayname": s.group_display(gid)})
+            for member in sorted(s.groups.get(gid, ())):
+                user = s.users.get(member)
+                name = user.display_name if user else member
+                if member not in users and (term in member.lower() or term in name.lower()):
+                    users[member] = {"uid": member, "displayname": name}
+    return ocs(request, {"users": list(users.values()), "groups": groups, "circles": []})
 
 
 @route()

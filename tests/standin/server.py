@@ -74,6 +74,7 @@ class StandIn(State):
         self.calls: list[tuple[str, str]] = []
         self.faults: list[Fault] = []
         self.timeout_sleep = 5.0
+        self.latency = 0.0  # seconds each call waits before its answer (make bench: a real server's 40 ms)
         self.url = ""
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -120,6 +121,8 @@ class StandIn(State):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         self.calls.append((scope["method"], scope["path"]))
+        if self.latency:
+            await asyncio.sleep(self.latency)
         mode = self._take_fault(scope["method"], scope["path"])
         if mode is None:
             return await self.app(scope, receive, send)

@@ -149,3 +149,32 @@ def test_a_request_asks_the_database_for_the_organisation_version_once_and_sees_
     assert repo.load().name == "Saved here"  # outside a request: checked every time
     other_worker.save(replace(repo.load(), name="Saved by another worker"))
     assert repo.load().name == "Saved by another worker"
+
+
+def test_a_save_of_a_few_changes_writes_only_those_and_reads_back_the_same(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from sqlalchemy import event
+
+    from lib.core.model import Membership, Organisation, Role, WorkingGroup
+    from lib.store.db import make_engine, migrate
+    from lib.store.org_repo import OrgRepository
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'o.sqlite3'}")
+    migrate(engine)
+    repo = OrgRepository(engine)
+    people = tuple(Membership("com", f"u{i}", Role.CONTRIBUTOR) for i in range(300))
+    org = Organisation("Coop", (WorkingGroup("com", "Communication"),), people)
+    repo.save(org)
+    stored = repo.load()
+    changed = Organisation(
+        "Coop",
+        stored.working_groups,
+        (*stored.memberships[1:], Membership("com", "erin", Role.READER, date(2027, 1, 31))),
+    )
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda c, cur, st, *a: statements.append(st.split()[0]))
+    repo.save(changed, expected_version=repo.version())
+    assert statements.count("DELETE") == 1 and statements.count("INSERT") == 1  # not 300 rows again
+    again = OrgRepository(engine).load()
+    assert set(again.memberships) == set(changed.memberships)

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from ex_app.demo import demo_org
 from lib.core.changes import AddMember, CreateGroup
@@ -212,10 +212,14 @@ def test_an_append_waits_for_the_chain_head_held_by_a_unit_then_follows_it(store
     other = SqlAuditLog(make_engine(str(store.engine.url)))
     appended = threading.Event()
 
+    def hold(_conn: Connection) -> None:  # after the unit's append took the chain head
+        holding.set()
+        release.wait(10)
+
     def unit() -> None:
         with unit_of_work(store.engine) as u:
             store.audit.append("claire", "request.approved", "request:1", {})
-            u.before_commit(lambda _conn: (holding.set(), release.wait(10)))
+            u.before_commit(hold)
 
     def append() -> None:
         holding.wait(10)
@@ -231,3 +235,60 @@ def test_an_append_waits_for_the_chain_head_held_by_a_unit_then_follows_it(store
             f.result(timeout=10)
     assert [(e.seq, e.subject) for e in store.audit.entries()] == [(1, "request:1"), (2, "request:2")]
     assert store.audit.verify_whole_chain().ok
+
+
+def test_of_two_workers_saving_the_organisation_from_one_version_exactly_one_wins(store: Store) -> None:
+    """The version check and the save are one locked step (SQLite: BEGIN IMMEDIATE; PostgreSQL:
+    the version row FOR UPDATE), inside a unit or alone."""
+    seen, org = store.orgs.version(), store.orgs.load()
+    workers = [store, *(Store(make_engine(str(store.engine.url))) for _ in range(3))]
+
+    def save(i: int) -> str:
+        try:
+            if i % 2:
+                with unit_of_work(workers[i % 4].engine):
+                    workers[i % 4].orgs.save(replace(org, name=f"by {i}"), expected_version=seen)
+            else:
+                workers[i % 4].orgs.save(replace(org, name=f"by {i}"), expected_version=seen)
+        except StaleOrganisation:
+            return "stale"
+        return "saved"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(save, range(8)))
+    assert outcomes.count("saved") == 1 and store.orgs.version() == seen + 1
+    assert store.orgs.load().name == f"by {outcomes.index('saved')}"
+    for worker in workers[1:]:
+        worker.engine.dispose()
+
+
+def test_what_waits_for_the_commit_runs_once_it_is_done_and_never_after_a_rollback(store: Store) -> None:
+    done: list[str] = []
+    with pytest.raises(Boom), unit_of_work(store.engine) as unit:
+        unit.after_commit(lambda: done.append("rolled back"))
+        raise Boom
+    with unit_of_work(store.engine) as unit:
+        with unit_of_work(store.engine) as inner:
+            inner.after_commit(lambda: done.append("inner"))
+        unit.after_commit(lambda: done.append("outer"))
+        assert done == []
+    assert done == ["inner", "outer"]
+
+
+def test_saves_of_several_workers_at_once_each_get_the_next_version(store: Store) -> None:
+    """Saves without a version check still count up: a cache keyed by version never sees one twice."""
+    first, org = store.orgs.version(), store.orgs.load()
+    workers = [store, *(Store(make_engine(str(store.engine.url))) for _ in range(3))]
+
+    def save(i: int) -> int:
+        if i % 2:
+            with unit_of_work(workers[i % 4].engine):
+                return workers[i % 4].orgs.save(replace(org, name=f"by {i}"))
+        return workers[i % 4].orgs.save(replace(org, name=f"by {i}"))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        versions = list(pool.map(save, range(8)))
+    assert sorted(versions) == list(range(first + 1, first + 9)) and store.orgs.version() == first + 8
+    assert store.orgs.load().name == f"by {versions.index(first + 8)}"
+    for worker in workers[1:]:
+        worker.engine.dispose()

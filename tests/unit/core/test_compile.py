@@ -37,15 +37,11 @@ def test_expired_membership_is_dropped_but_one_ending_today_is_kept() -> None:
     assert state.groups["gt-communication-membres"] == {"last-day"}
 
 
-def test_folder_gives_role_rights_board_consult_operations_modify_and_app_manage() -> None:
+def test_folder_gives_role_rights_board_consult_operations_modify_and_not_the_apps_group() -> None:
+    """The app's group is attached by the plan only where it must write rules (compile.py docstring)."""
     members = (Membership("communication", "alice", Role.FACILITATOR),)
     folder = compile_org(org(members=members), "admin", TODAY).folders["Communication"]
-    assert folder.groups == {
-        "gt-communication-animateurs": 31,
-        "ca": 1,
-        "operations": 15,
-        "governance-admins": 31,
-    }
+    assert folder.groups == {"gt-communication-animateurs": 31, "ca": 1, "operations": 15}
     assert folder.acl is False and not folder.managers and not folder.rules
 
 
@@ -68,15 +64,20 @@ def test_archived_group_has_no_folder_and_its_groups_stay_empty() -> None:
     assert state.groups["gt-old-animateurs"] == set()
 
 
-def test_sub_path_grants_turn_acl_on_with_facilitators_operations_and_admin_as_managers() -> None:
+def test_sub_path_grants_turn_acl_on_with_facilitators_and_operations_as_managers() -> None:
     wg = WorkingGroup("communication", "Communication", grants=(Grant("all", Right.NONE, "Interne/RH"),))
     folder = compile_org(org(wg), "gov-admin", TODAY).folders["Communication"]
     assert folder.acl is True
-    assert folder.managers == {
+    assert folder.managers == {  # the app's account is an admin: it manages every folder it sees
         AclManager("group", "gt-communication-animateurs"),
         AclManager("group", "operations"),
-        AclManager("user", "gov-admin"),
     }
+
+
+def test_a_none_grant_on_the_whole_folder_takes_away_the_board_or_operations_default() -> None:
+    wg = WorkingGroup("communication", "Communication", grants=(Grant("board", Right.NONE),))
+    groups = compile_org(org(wg), "admin", TODAY).folders["Communication"].groups
+    assert "ca" not in groups and groups["operations"] == 15
 
 
 def test_hiding_a_path_from_all_but_one_role_denies_every_other_attached_group() -> None:

@@ -12,7 +12,12 @@ TODAY = date(2025, 6, 1)
 ORG = Organisation(
     "Coop",
     (WorkingGroup("com", "Com", grants=(Grant("all", Right.NONE, "RH"),)),),
-    (Membership("com", "alice", Role.FACILITATOR), Membership("com", "bob", Role.CONTRIBUTOR)),
+    (
+        Membership("com", "alice", Role.FACILITATOR),
+        Membership("com", "bob", Role.CONTRIBUTOR),
+        Membership("board", "carol"),
+        Membership("operations", "otto"),
+    ),
 )
 
 
@@ -90,3 +95,11 @@ def test_a_permission_below_the_groups_default_is_not_accepted() -> None:
     actual.folders["Com"].groups["operations"] = 1
     adopted = adopt_changes(ORG, drift(desired, actual, managed))
     assert adopted.working_groups == ORG.working_groups
+
+
+def test_a_folder_whose_rules_could_not_be_read_shows_up_as_such_not_as_rules_removed() -> None:
+    desired, actual = in_sync()
+    folder = actual.folders["Com"]
+    folder.rules, folder.rules_readable, folder.rules_problem = {}, False, "no_reader"
+    found = drift(desired, actual, managed)
+    assert [(d.kind, d.subject, d.actual) for d in found] == [("rules_unreadable", ("Com",), "no_reader")]

@@ -206,20 +206,32 @@ def test_applying_the_plan_yields_the_desired_state_on_what_the_app_manages(
     result = apply_to_state(actual, plan(desired, actual, managed), is_foreign=foreign(desired))
     owned = rule_owner(managed, app_users(desired))
     app = desired.app_group
+    unborn = {g for g, m in desired.groups.items() if not m and g not in actual.groups and g != app}
     for gid, members in desired.groups.items():
-        if gid != app:  # the app's group: only where rules are written (test_app_group_*)
-            assert result.groups.get(gid, set()) == members  # an empty unused group may stay absent
+        if gid in unborn:  # nobody in it, not in Nextcloud: neither created nor attached
+            assert gid not in result.groups
+        elif gid != app:  # the app's group: only where rules are written (test_app_group_*)
+            assert result.groups[gid] == members
     for mount, want in desired.folders.items():
         got, before = result.folders[mount], actual.folders.get(mount, FolderState(mount))
-        assert {g: b for g, b in got.groups.items() if managed(g) and g != app} == want.groups
+        wanted = {g: b for g, b in want.groups.items() if g not in unborn}
+        assert {g: b for g, b in got.groups.items() if managed(g) and g not in unborn | {app}} == wanted
         if want.rules:  # ACL flag and managers are the app's where it sets rules; never switched off
-            assert got.acl and {m for m in got.managers if owned(m)} == want.managers
+            managers = {m for m in want.managers if m.mapping_id not in unborn}
+            assert (
+                got.acl and {m for m in got.managers if owned(m) and m.mapping_id not in unborn} == managers
+            )
         else:
             assert got.acl == before.acl and got.managers == before.managers
-        got_rules = {p: {r for r in rs if owned(r)} for p, rs in got.rules.items()}
         marked = {p for p, rs in before.rules.items() if any(r.mapping_id == app for r in rs)}
         ours = want.rules.keys() | marked
-        assert {p: rs for p, rs in got_rules.items() if rs and p in ours} == want.rules
+
+        def born(rules: set[AclRule]) -> set[AclRule]:
+            return {r for r in rules if owned(r) and r.mapping_id not in unborn}
+
+        got_rules = {p: born(rs) for p, rs in got.rules.items() if p in ours}
+        want_rules = {p: born(rs) for p, rs in want.rules.items()}
+        assert {p: rs for p, rs in got_rules.items() if rs} == {p: rs for p, rs in want_rules.items() if rs}
         assert {p: rs for p, rs in got.rules.items() if p not in ours} == {
             p: rs for p, rs in before.rules.items() if p not in ours
         }
@@ -292,6 +304,7 @@ def unreadable(state: NextcloudState, mount: str) -> NextcloudState:
 
 def test_a_folder_whose_rules_could_not_be_read_gets_no_rule_no_acl_switch_and_loses_no_manager() -> None:
     actual = unreadable(in_sync(COM), "Com")
+    actual.groups["operations"] = set()  # it exists: it can be made a manager
     actual.folders["Com"].acl = False
     actual.folders["Com"].managers = {AclManager("group", "gt-com-animateurs"), AclManager("group", "gt-x")}
     changes = plan(desired_of(COM), actual, managed).changes
@@ -325,12 +338,11 @@ def test_rules_on_a_path_the_app_never_wrote_are_left_even_for_its_groups() -> N
 
 def test_app_group_is_attached_only_to_a_folder_whose_rules_it_must_write_and_cannot_see() -> None:
     changes = plan(desired_of(COM), NextcloudState(), managed).changes
-    assert CreateGroup(APP_GID) in changes and AddMember(APP_GID, ADMIN) in changes
+    assert CreateGroup(APP_GID, APP_GID) in changes and AddMember(APP_GID, ADMIN) in changes
     assert AttachGroup("Com", APP_GID, 31) in changes
     plain = Organisation("Coop", (WorkingGroup("com", "Com"),), COM.memberships)
-    assert not any(
-        APP_GID in (getattr(c, "gid", "")) for c in plan(desired_of(plain), NextcloudState(), managed)
-    )
+    without_rules = plan(desired_of(plain), NextcloudState(), managed)
+    assert not any(getattr(c, "gid", "") == APP_GID for c in without_rules)
 
 
 def test_app_group_is_not_attached_where_the_account_already_sees_the_folder() -> None:
@@ -352,8 +364,12 @@ def test_app_group_found_attached_is_never_detached_nor_its_members_changed() ->
     assert not any(getattr(c, "gid", "") == APP_GID for c in changes)
 
 
-def test_an_empty_group_nothing_uses_is_not_created() -> None:
+def test_a_group_nobody_is_in_and_nextcloud_lacks_is_neither_created_nor_attached_nor_ruled() -> None:
     changes = plan(desired_of(COM), NextcloudState(), managed).changes
     created = {c.gid for c in changes if isinstance(c, CreateGroup)}
-    assert "membres" not in created and "tous" in created  # tous is named by the rule on RH
-    assert "ca" in created  # carol is on the board
+    assert "membres" not in created and "tous" not in created and "ca" in created  # carol is on the board
+    assert not any(isinstance(c, AttachGroup) and c.gid == "operations" for c in changes)
+    (rules,) = [c for c in changes if isinstance(c, SetAclRules)]
+    assert not any(r.mapping_id in ("tous", "operations") for r in rules.rules)
+    existing = NextcloudState(groups={"operations": set()})
+    assert AttachGroup("Com", "operations", 15) in plan(desired_of(COM), existing, managed).changes

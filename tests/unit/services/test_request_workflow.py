@@ -180,3 +180,25 @@ def test_operators_are_told_every_change_in_words(gov: Governance) -> None:
     assert set(told) == {"claire", "olga"}
     assert "Add Erin to Communication (contributors)" in told["claire"]
     assert "Helps" in told["claire"]
+
+
+def test_a_request_left_applying_by_a_crash_ends_applied_once_its_journal_is_finished(
+    gov: Governance,
+) -> None:
+    from lib.services.apply import resume_unfinished
+
+    nc = fake(gov)
+    rid = ask_to_add(gov)
+    svc = gov.requests
+
+    async def crash(run_id: str, actor: str, request_id: int | None = None) -> None:
+        raise SystemExit("the worker died after the decision was committed")
+
+    gov.sync.run = crash  # type: ignore[method-assign]
+    with pytest.raises(SystemExit):
+        approve(gov, rid)
+    assert svc.get(rid).state is RequestState.APPLYING and "erin" not in nc.state.groups["gt-com-membres"]
+    # the next start: the journal is resumed, then the request settled
+    asyncio.run(resume_unfinished(nc, gov.journal, gov.audit))
+    [settled] = asyncio.run(svc.settle_interrupted())
+    assert settled.state is RequestState.APPLIED and "erin" in nc.state.groups["gt-com-membres"]

@@ -1,0 +1,70 @@
+"""Approving one request changes, in the real HTTP surface of Nextcloud, exactly what it asks."""
+
+from __future__ import annotations
+
+import re
+
+from lib.core.request_kinds import RequestState
+from tests.conftest import RunningApp
+
+
+def _ask_to_add_nora(app: RunningApp) -> int:
+    with app.client("alice") as c:
+        r = c.post(
+            "/ui/requests",
+            data={
+                "kind": "add_member",
+                "group": "communication",
+                "users": "nora",
+                "justification": "Newsletter",
+            },
+        )
+    assert r.status_code == 200, r.text
+    return int(re.search(r"Request #(\d+)", r.text).group(1))  # type: ignore[union-attr]
+
+
+def _snapshot(app: RunningApp) -> tuple[dict[str, set[str]], dict[str, tuple[object, ...]]]:
+    s = app.standin
+    groups = {g: set(m) for g, m in s.groups.items()}
+    folders = {
+        f.mount_point: (dict(f.groups), f.acl, sorted(map(str, f.manage)), repr(sorted(f.rules.items())))
+        for f in s.folders.values()
+    }
+    return groups, folders
+
+
+def test_an_approval_applies_the_request_and_leaves_drift_elsewhere_as_it_is(demo: RunningApp) -> None:
+    s = demo.standin
+    # hand-made changes elsewhere, as a real Nextcloud accumulates them
+    s.groups["gt-communication-membres"].add("sophie")
+    other = next(f for f in s.folders.values() if f.mount_point != "Communication")
+    other.acl = not other.acl
+    rid = _ask_to_add_nora(demo)
+    with demo.client("claire") as c:
+        page = c.get(f"/ui/requests/{rid}")
+        assert "Add Nora Haddad to Communication (contributors)" in page.text  # in words, all of it
+        assert len(re.findall(r"<li>", page.text.split('class="gov-plan"')[1].split("</ol>")[0])) == 1
+        checksum = re.search(r'name="checksum" value="([0-9a-f]+)"', page.text).group(1)  # type: ignore[union-attr]
+        groups, folders = _snapshot(demo)
+        s.reset_calls()
+        r = c.post(f"/ui/requests/{rid}/approve", data={"checksum": checksum})
+    assert r.status_code == 200 and demo.gov.requests.get(rid).state is RequestState.APPLIED
+    after_groups, after_folders = _snapshot(demo)
+    groups["gt-communication-membres"].add("nora")
+    assert after_groups == groups  # nora added, sophie (drift) still there
+    assert after_folders == folders  # no folder touched, the drifted ACL switch included
+    writes = [(m, p) for m, p in s.calls if m != "GET" and "notification" not in p]
+    assert writes == [("POST", "/ocs/v2.php/cloud/users/nora/groups")]
+
+
+def test_a_plan_changed_by_someone_meanwhile_applies_nothing_and_shows_the_new_plan(demo: RunningApp) -> None:
+    rid = _ask_to_add_nora(demo)
+    with demo.client("claire") as c:
+        page = c.get(f"/ui/requests/{rid}")
+        checksum = re.search(r'name="checksum" value="([0-9a-f]+)"', page.text).group(1)  # type: ignore[union-attr]
+        demo.standin.groups["gt-communication-membres"].add("nora")  # added by hand meanwhile
+        r = c.post(f"/ui/requests/{rid}/approve", data={"checksum": checksum})
+    assert r.status_code == 409
+    assert "no longer those you were shown" in r.text
+    assert "Nothing: Nextcloud already matches." in r.text  # the new plan, shown
+    assert demo.gov.requests.get(rid).state is RequestState.PENDING
