@@ -16,6 +16,7 @@ COPY templates templates
 COPY js js
 COPY css css
 COPY img img
+COPY l10n l10n
 RUN pybabel compile -d lib/locale -D messages
 # APP_PERSISTENT_STORAGE (/nc_app_governance_data) is a volume AppAPI mounts; it must be writable.
 RUN mkdir -p /nc_app_governance_data && chown governance /nc_app_governance_data

@@ -5,10 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 i18n-extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -o lib/locale/messages.pot ex_app lib/services lib/core_messages.py templates
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext:2 -k ngettext:1,2 -k N_ -o lib/locale/messages.pot ex_app lib/services lib/core_messages.py lib/core/wording.py lib/core/request_checks.py lib/core/orgfile.py templates
 	$(BIN)/pybabel update -i lib/locale/messages.pot -d lib/locale -D messages
 
-.PHONY: i18n-extract install run test test-fast lint bench register verify-audit translations clean
+.PHONY: i18n-extract install run demo-reset test test-fast lint bench register verify-audit translations clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m venv $(VENV)
@@ -24,6 +24,10 @@ translations: $(STAMP)
 ## make run: with no NEXTCLOUD_URL, the app + the Nextcloud stand-in + a demo organisation.
 run: install
 	$(BIN)/python -m ex_app.dev
+
+## make demo-reset: the demo from scratch (its database in .data/ removed, the demo organisation stored again).
+demo-reset: install
+	$(BIN)/python -m ex_app.dev --fresh
 
 ## make test: the whole suite (unit, HTTP against the stand-in, contract, browser).
 test: install

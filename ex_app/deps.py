@@ -17,7 +17,7 @@ from babel.dates import format_date, format_datetime
 from fastapi import Depends, HTTPException, Request
 
 from lib.core.policy import Actor
-from lib.i18n import gettext, pick_language
+from lib.i18n import gettext, ngettext, pick_language
 from lib.services.governance import Governance
 
 _PAGE = re.compile(r"^(/[A-Za-z0-9._~-]+)*/apps/app_api/embedded/[a-z0-9_-]+/[a-z0-9_-]+$")
@@ -47,6 +47,10 @@ class Caller:
 
     def _(self, message: str, **params: object) -> str:
         return gettext(self.lang, message, **params)
+
+    def ngettext(self, singular: str, plural: str, n: int, **params: object) -> str:
+        """Plurals as the reader's language makes them; ``n`` is also a parameter of the text."""
+        return ngettext(self.lang, singular, plural, n, **{"n": n, **params})
 
     def date(self, value: date | datetime | None) -> str:
         """A day as the reader writes it ("5 décembre 2026", "December 5, 2026")."""

@@ -2,7 +2,9 @@
 
 With no Nextcloud: starts the Nextcloud stand-in (tests/standin) seeded with demo users, this ExApp,
 registers the ExApp with the stand-in as AppAPI would (heartbeat, init, enable), stores the demo
-organisation, applies it to the stand-in, and prints the one URL to open.
+organisation, applies it to the stand-in, and prints the one URL to open: it logs the browser in to the
+stand-in as alice and lands on the working groups. The demo keeps its database in ``.data/`` across
+runs; ``make demo-reset`` (``python -m ex_app.dev --fresh``) starts from the demo organisation again.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from lib.settings import Settings
 
@@ -29,6 +32,11 @@ class Demo:
     server: Any
     gov: Any
     page_url: str
+
+    def start_url(self, uid: str = "alice", lang: str = "") -> str:
+        """Logs the browser in to the stand-in as ``uid`` and opens the working groups."""
+        query = urlencode({"user": uid, "next": self.page_url.split(self.standin.url, 1)[1] + "/groups"})
+        return f"{self.standin.url}/standin/login?{query}" + (f"&lang={lang}" if lang else "")
 
     def stop(self) -> None:
         self.server.stop()
@@ -73,13 +81,28 @@ async def start_demo(standin_port: int = 0, app_port: int = 0, storage: Path = R
     return Demo(standin, server, gov, page)
 
 
+def forget_demo(storage: Path = ROOT / ".data") -> bool:
+    """The demo's database removed (only that file): the next start stores the demo organisation again."""
+    db = storage / "governance.sqlite3"
+    found = db.exists()
+    for path in (
+        db,
+        db.with_name(db.name + "-wal"),
+        db.with_name(db.name + "-shm"),
+        db.with_name(db.name + "-journal"),
+    ):
+        path.unlink(missing_ok=True)
+    return found
+
+
 async def _serve_demo(port: int, app_port: int) -> None:
     demo = await start_demo(port, app_port)
     sys.stdout.write(
         f"\nGovernance is running with the Nextcloud stand-in and the demo organisation.\n"
-        f"Open: {demo.page_url}\n"
-        "(switch user at the top: alice facilitates Communication, claire is in operations,"
-        " sophie is on the board)\n"
+        f"Open: {demo.start_url()}\n"
+        f"In French: {demo.start_url(lang='fr')}\n"
+        "(you are alice, who facilitates Communication; switch user at the top right: claire is in"
+        " operations, sophie is on the board; the language follows the user's, set by lang=en|fr)\n"
     )
     sys.stdout.flush()
     while True:
@@ -94,6 +117,8 @@ def main() -> None:
 
         run()
         return
+    if "--fresh" in sys.argv[1:] and forget_demo():
+        log.info("the demo starts afresh: its previous database was removed")
     port = int(os.environ.get("STANDIN_PORT", "8080"))
     app_port = int(os.environ.get("APP_PORT", "9035"))
     try:

@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from nc_py_api.ex_app import set_handlers
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lib.core.errors import GovernanceError
 from lib.i18n import error_text, gettext, pick_language
@@ -19,9 +20,11 @@ from lib.services.ports import Gateway
 from lib.settings import Settings
 
 from .auth import AppAPIAuth
+from .deps import Caller, get_caller
 from .errors import status_for
 from .lifecycle import make_enabled_handler
 from .log_filters import redact_server_logs
+from .render import render
 from .routes import audit, matrix, organisation, pages, requests, setup, stats
 
 log = logging.getLogger(__name__)
@@ -92,12 +95,16 @@ def _lang(request: Request) -> str:
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(GovernanceError)
-    async def domain_error(request: Request, exc: GovernanceError) -> JSONResponse:
+    async def domain_error(request: Request, exc: GovernanceError) -> Response:
         status = status_for(exc)
-        return JSONResponse({"error": error_text(_lang(request), exc)}, status_code=status)
+        page = await _message_page(request, status, lambda caller: error_text(caller.lang, exc))
+        return page or JSONResponse({"error": error_text(_lang(request), exc)}, status_code=status)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> PlainTextResponse | JSONResponse:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        page = await _message_page(request, exc.status_code, lambda caller: _http_message(caller, exc))
+        if page is not None:
+            return page
         if "application/json" in request.headers.get("accept", ""):
             return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
         return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
@@ -106,6 +113,32 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> PlainTextResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return PlainTextResponse(gettext(_lang(request), "Something went wrong; nothing was changed."), 500)
+
+
+def _http_message(caller: Caller, exc: StarletteHTTPException) -> str:
+    """The route's own sentence (routes raise translated details), else one for the status."""
+    if exc.status_code == 404 and exc.detail in ("Not Found", None, ""):
+        return caller._("This page does not exist.")
+    if exc.status_code == 405:
+        return caller._("This page does not exist.")
+    return str(exc.detail)
+
+
+async def _message_page(
+    request: Request, status: int, message: Callable[[Caller], str]
+) -> HTMLResponse | None:
+    """A refusal on a page of the app (``/ui/...``, htmx): a page in the app's frame that says what
+    happened and links back to the working groups, in the reader's language. ``None`` where there
+    is no page to show (JSON callers, no Nextcloud user, the notification landing pages)."""
+    if status not in (403, 404, 405, 409, 422) or not request.url.path.startswith("/ui/"):
+        return None
+    if "application/json" in request.headers.get("accept", ""):
+        return None
+    try:
+        caller = await get_caller(request, request.app.state.gov)
+    except StarletteHTTPException:
+        return None
+    return render(caller, "message.html", "", status=status, message=message(caller), refusal=status)
 
 
 def worker_app() -> FastAPI:

@@ -46,8 +46,9 @@ def nav(caller: Caller, pending: int = 0) -> list[dict[str, Any]]:
 
 def render(caller: Caller, template: str, active: str, status: int = 200, **ctx: Any) -> HTMLResponse:
     html = env.get_template(template).render(
-        caller=caller, _=caller._, nav=nav(caller, caller.pending), active=active, **ctx
-    )
+        caller=caller, _=caller._, ngettext=caller.ngettext, nav=nav(caller, caller.pending), active=active,
+        **ctx,
+    )  # fmt: skip
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
 

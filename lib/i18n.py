@@ -6,9 +6,12 @@ The page script sends the Nextcloud user's language (``<html lang>`` of the Next
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
+from babel.dates import format_date, format_datetime
 from babel.support import NullTranslations, Translations
 
 LOCALE_DIR = Path(__file__).parent / "locale"  # lib/locale/<lang>/LC_MESSAGES/messages.po
@@ -41,18 +44,47 @@ def gettext(lang: str, message: str, **params: object) -> str:
     return text % params if params else text
 
 
-def error_text(lang: str, exc: Exception) -> str:
-    """A core error in the user's language: its own text if translated, else its code's message."""
+def ngettext(lang: str, singular: str, plural: str, count: int, **params: object) -> str:
+    """The form for ``count`` in ``lang`` ("1 membre", "7 membres"; French counts 0 and 1 as one)."""
+    text = translations(lang).ungettext(singular, plural, count)
+    return text % params if params else text
+
+
+def error_text(lang: str, exc: Exception, names: Mapping[str, str] | None = None) -> str:
+    """A core error as a sentence in the user's language, its names filled in after translating.
+
+    The code's sentence (lib/core/codes.py, ``{name}`` placeholders) when the error carries every
+    name it needs; else the error's own message id (``%(name)s`` placeholders, e.g.
+    lib/core/request_checks.py); else its text if the catalogue has it. ``names`` turns account ids
+    and group slugs into display names and group names; dates are written as the reader writes them.
+    """
     from lib.core.codes import MESSAGES
 
+    params = {k: _shown(lang, v, names or {}) for k, v in getattr(exc, "params", {}).items()}
+    template = MESSAGES.get(getattr(exc, "code", ""), "")
+    if template:
+        try:
+            return gettext(lang, template).format(**params)
+        except (KeyError, IndexError, ValueError):
+            pass  # a generic code ("The request is not valid: {message}"): the error's own sentence
+    own = getattr(exc, "template", "")
+    if own and (params or gettext(lang, own) != own):
+        try:
+            return gettext(lang, own) % params if params else gettext(lang, own)
+        except (KeyError, TypeError, ValueError):
+            pass
     for text in (getattr(exc, "message", ""), getattr(exc, "reason", ""), str(exc)):
         if text and gettext(lang, text) != text:
             return gettext(lang, text)
-    code = getattr(exc, "code", "")
-    template = MESSAGES.get(code, "")
-    if template and "{" not in template:
-        return gettext(lang, template)
     return getattr(exc, "message", "") or str(exc)
+
+
+def _shown(lang: str, value: object, names: Mapping[str, str]) -> str:
+    if isinstance(value, datetime):
+        return format_datetime(value, format="medium", locale=lang)
+    if isinstance(value, date):
+        return format_date(value, format="long", locale=lang)
+    return names.get(str(value), str(value))
 
 
 def say(lang: str, phrase: object) -> str:

@@ -8,8 +8,9 @@ Each test gets a fresh database: SQLite by default, and PostgreSQL too where a t
 from __future__ import annotations
 
 import base64
-import gc
+import logging
 import os
+import re
 import secrets
 import uuid
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from sqlalchemy import create_engine, text
 
 from ex_app.demo import demo_org
 from ex_app.deps import csrf_token
+from ex_app.log_filters import redact_server_logs
 from ex_app.main import create_app
 from lib.core.model import Organisation
 from lib.services.governance import Governance
@@ -48,11 +50,48 @@ def _pg_database() -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(autouse=True)
-def _unfreeze() -> Iterator[None]:
-    """A worker freezes what it holds (lib/services/heap.py); a test's app must not stay frozen after it."""
+class _LeakWatch(logging.Handler):
+    """Every log record of the run, checked for the app secret and for a decision-link token."""
+
+    TOKEN = re.compile(r"[?&]t=(?!\[redacted\])[A-Za-z0-9_-]{20,}")
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.leaks: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info:
+            text += logging.Formatter().formatException(record.exc_info)
+        if SECRET in text or self.TOKEN.search(text):
+            self.leaks.append(f"{record.name}: {text[:300]}")
+
+    def look(self, record: logging.LogRecord) -> bool:
+        """As a logger's filter: look at the record, let it pass."""
+        self.emit(record)
+        return True
+
+
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_secret_in_any_log() -> Iterator[None]:
+    """The whole run fails if any record, at whatever level logging is on, holds the app secret or a
+    decision token (tests/http/test_no_secrets_in_logs.py switches every level on for one session).
+
+    uvicorn's loggers do not propagate to the root and each server's start replaces their handlers
+    (its dictConfig), not their filters: there the watch is a filter."""
+    redact_server_logs()  # what every app installs (create_app), before the watch: filters run in order
+    watch = _LeakWatch()
+    logging.getLogger().addHandler(watch)
+    for name in UVICORN_LOGGERS:
+        logging.getLogger(name).addFilter(watch.look)
     yield
-    gc.unfreeze()
+    logging.getLogger().removeHandler(watch)
+    for name in UVICORN_LOGGERS:
+        logging.getLogger(name).removeFilter(watch.look)
+    assert not watch.leaks, "secrets in the logs:\n" + "\n".join(watch.leaks[:5])
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

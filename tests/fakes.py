@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,6 +131,7 @@ class FakeGateway:
         from lib.core.state import NextcloudState
 
         users, groups = list(users), list(groups)
+        await asyncio.sleep(0)  # a real read lets other requests run meanwhile
         self.calls += [f"groups_of:{u}" for u in users]
         seen = {g for g, members in self.state.groups.items() if set(users) & members}
         if set(groups) - seen:
@@ -170,6 +172,9 @@ class FakeGateway:
 
     async def is_admin(self, uid: str) -> bool:
         return uid in self.state.groups.get("admin", set())
+
+    async def path_exists(self, mount: str, path: str) -> bool | None:
+        return True if mount in self.state.folders else None
 
     async def notify(
         self, user: str, subject: str, subject_params: dict[str, Any], message: str, link: str

@@ -13,8 +13,11 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response, Streami
 from lib.core.policy import (
     can_view_audit,
 )
+from lib.core.wording import Words
 from lib.store.audit_repo import AuditFilter
 
+from ..audit_words import ACTIONS, AuditWords, people_in
+from ..csv_export import csv_chunks
 from ..deps import CallerDep, GovDep
 from ..render import Fragments, render
 from .oversight import AUDIT_PAGE, attachment, pushed, refused
@@ -84,11 +87,18 @@ async def audit_page(caller: CallerDep, gov: GovDep, q: AuditQueryDep, page: int
     errors = {k: caller._("Use a date like 2025-01-31.") for k in q.bad_dates()}
     newest = entries[0] if entries and page == 1 and wanted == AuditFilter() else None  # saves a query
     chain = gov.audit.chain_status(newest=newest)  # hashes only what was appended since the last check
+    names = await gov.display_names(people_in(entries))
     shown = tuple((e.seq, e.at, e.actor, e.action, e.subject, repr(e.detail), e.hash) for e in entries)
-    rows = ROWS.get((), (caller.lang, *shown), lambda: {"_": caller._, "entries": entries})
+    org = gov.org()
+    words = AuditWords(caller.lang, Words(org, names), {wg.slug: wg.name for wg in org.working_groups})
+    rows = ROWS.get(
+        (org,),
+        (caller.lang, tuple(sorted(names.items())), *shown),
+        lambda: {"_": caller._, "entries": entries, "w": words},
+    )
     response = render(
         caller, "audit.html", "audit", status=422 if errors else 200, entries=entries, rows=rows, total=total,
-        page=page, pages=max(1, -(-total // AUDIT_PAGE)), values=values, errors=errors,
+        page=page, pages=max(1, -(-total // AUDIT_PAGE)), values=values, errors=errors, actions=ACTIONS,
         chain=chain, checked_at=_moment(chain.whole_checked_at),
         query=lambda **more: urlencode({k: v for k, v in {**values, **more}.items() if v}),
     )  # fmt: skip
@@ -100,7 +110,14 @@ async def audit_csv(caller: CallerDep, gov: GovDep, q: AuditQueryDep) -> Respons
     decision = can_view_audit(caller.actor)
     if not decision:
         return PlainTextResponse(caller._(decision.reason), status_code=403)
-    csv_text = gov.audit.csv(q.filter())
+    header = [caller._("No."), caller._("When (UTC)"), caller._("Account"), caller._("Action"),
+              caller._("Action code"), caller._("Subject"), caller._("Hash")]  # fmt: skip
+    rows = (
+        [seq, at, actor, caller._(ACTIONS[action]) if action in ACTIONS else action, action, subject, digest]
+        for seq, at, actor, action, subject, digest in gov.audit.csv_rows(q.filter())
+    )
     return StreamingResponse(
-        csv_text, media_type="text/csv; charset=utf-8", headers=attachment("governance-audit.csv")
+        csv_chunks(caller.lang, header, rows),
+        media_type="text/csv; charset=utf-8",
+        headers=attachment("governance-audit.csv"),
     )

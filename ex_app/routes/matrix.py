@@ -13,13 +13,14 @@ from fastapi.responses import HTMLResponse
 
 from lib.core.drift import Drift, adopt_changes
 from lib.core.errors import GovernanceError
-from lib.core.explain import explain
+from lib.core.explain import Person, explain, find_person
 from lib.core.model import Organisation, OrgGroup
 from lib.core.paging import paginate, search
 from lib.core.policy import (
     can_edit_org,
     can_repair_drift,
     can_view_matrix,
+    sees_emails,
 )
 from lib.core.state import FolderState, NextcloudState
 from lib.nextcloud.errors import NextcloudError
@@ -116,6 +117,12 @@ def drift_text(caller: Caller, d: Drift) -> str:
         "unmanaged_folder": lambda: caller._(
             "Folder %(mount)s is not described by the organisation.", mount=s[0]
         ),
+        "folder_renamed": lambda: caller._(
+            "Folder %(before)s is to be renamed %(mount)s.", before=str(d.actual), mount=s[0]
+        ),
+        "group_renamed": lambda: caller._(
+            "Group %(gid)s is to be renamed “%(name)s”.", gid=s[0], name=str(d.expected)
+        ),
         "permission_changed": lambda: caller._(
             "%(gid)s has %(actual)s on %(mount)s instead of %(expected)s.",
             gid=s[1],
@@ -165,7 +172,9 @@ async def drift_context(
         "view": view, "reading": readings.refreshing, "read_error": readings.error, "read_at": read_at,
         "drifts": drifts, "shown_drifts": shown.items, "dpage": shown.number, "dpages": shown.pages,
         "plan": view.plan if view else None, "plan_shown": PLAN_SHOWN,
-        "plan_text": await plan_text(gov, view.plan, view.actual, caller.lang, PLAN_SHOWN) if view else None,
+        "plan_text": await plan_text(gov, view.plan, view.actual, caller.lang, PLAN_SHOWN, owned=view.managed)
+        if view
+        else None,
         "drift_text": lambda d: drift_text(caller, d), "drift_key": drift_key,
         "can_repair": bool(can_repair_drift(caller.actor)), "member_drift": MEMBER_DRIFT,
     }  # fmt: skip
@@ -245,7 +254,11 @@ async def repair(
     if not result.ok:
         message = caller._("Repair stopped: %(error)s", error=result.error or result.failed or "")
         return await render_matrix(caller, gov, 502, flash=message, flash_kind="error")
-    return await render_matrix(caller, gov, flash=caller._("%(n)s changes applied.", n=len(result.applied)))
+    return await render_matrix(
+        caller,
+        gov,
+        flash=caller.ngettext("%(n)s change applied.", "%(n)s changes applied.", len(result.applied)),
+    )
 
 
 @router.post("/ui/matrix/adopt", response_class=HTMLResponse)
@@ -305,6 +318,24 @@ async def adopt_drift(caller: WriterDep, gov: GovDep, key: Annotated[str, Form()
     )
 
 
+async def _people_named(gov: Governance, caller: Caller, typed: str) -> tuple[Person, ...]:
+    """The accounts ``typed`` names: an account id, a display name or (for those who see e-mail
+    addresses) an e-mail address (lib/core/explain.py ``find_person``)."""
+    found = [await gov.gateway.get_user(typed), *await gov.gateway.search_users(typed, limit=10)]
+    emails = sees_emails(caller.actor)
+    people = [Person(u.uid, u.display_name, u.email if emails else "") for u in found if u is not None]
+    return find_person(typed, people)
+
+
+async def _path_known(gov: Governance, desired: NextcloudState, folder: str, path: str) -> bool | None:
+    """True for a path the organisation rules (or above one: applying creates it), else whether
+    Nextcloud has it (None: the app's account does not see the folder, so nobody can say)."""
+    ruled = desired.folders[folder].rules
+    if any(p == path or p.startswith(path + "/") for p in ruled):
+        return True
+    return await gov.gateway.path_exists(folder, path)
+
+
 @router.get("/ui/explain", response_class=HTMLResponse)
 async def explain_page(
     caller: CallerDep, gov: GovDep, user: str = "", folder: str = "", path: str = ""
@@ -315,11 +346,20 @@ async def explain_page(
         return refused(caller, decision, "matrix")
     org = gov.org()
     desired = gov.sync.desired(org)
-    user, folder, path = user.strip(), folder.strip(), path.strip().strip("/")
-    answer = explain(org, desired, user, folder, path) if user and folder in desired.folders else None
+    user, folder, path = user.strip(), folder.strip(), "/".join(p for p in path.split("/") if p.strip())
+    known = folder in desired.folders
+    try:
+        matches = await _people_named(gov, caller, user) if user else ()
+        where = await _path_known(gov, desired, folder, path) if known and path else True
+    except NextcloudError as exc:
+        return render(caller, "message.html", "matrix", status=502, message=unread(caller, exc)["flash"])
+    person = matches[0] if len(matches) == 1 else None
+    shown = person is not None and known and where is not False
+    answer = explain(org, desired, person.uid, folder, path) if person and shown else None
     response = render(
         caller, "explain.html", "matrix", answer=answer, user=user, folder=folder, path=path,
-        unknown_folder=bool(folder) and folder not in desired.folders, folders=list(desired.folders),
-        right_text=lambda b: right_text(caller, b),
+        unknown_folder=bool(folder) and not known, folders=list(desired.folders), person=person,
+        no_person=bool(user) and not matches, choices=matches if len(matches) > 1 else (),
+        no_path=where is False, unchecked_path=where is None, right_text=lambda b: right_text(caller, b),
     )  # fmt: skip
     return pushed(response, caller, "/explain", {"user": user, "folder": folder, "path": path})

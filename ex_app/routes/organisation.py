@@ -15,13 +15,14 @@ from starlette.concurrency import run_in_threadpool
 
 from lib.core import orgfile
 from lib.core.adopt import Adoption, propose_org
-from lib.core.errors import GovernanceError, InvalidOrganisation
+from lib.core.errors import GovernanceError, InvalidOrganisation, UnsafePlan
 from lib.core.model import Organisation, WorkingGroup
 from lib.core.paging import page_number, page_of, paginate, search
 from lib.core.plan import Plan, plan
 from lib.core.policy import (
     can_edit_org,
 )
+from lib.i18n import error_text
 from lib.nextcloud.errors import NextcloudError
 from lib.services.governance import Governance
 from lib.services.plan_text import plan_text
@@ -95,7 +96,7 @@ def validated(org: Organisation, caller: Caller, fields: tuple[str, ...]) -> Org
         return orgfile.org_from_data(orgfile.org_to_data(org))
     except InvalidOrganisation as exc:
         field = exc.field.rsplit(".", 1)[-1]
-        raise FieldError(field if field in fields else "name", caller._(exc.message)) from exc
+        raise FieldError(field if field in fields else "name", error_text(caller.lang, exc)) from exc
 
 
 def edited_org(org: Organisation, caller: Caller, mode: str, form: dict[str, Any]) -> Organisation:
@@ -150,7 +151,7 @@ async def confirm_or_apply(
     try:
         snap = await gov.sync.snapshot(new_org)
         plan = snap.plan
-        text = await plan_text(gov, plan, snap.actual, caller.lang)
+        text = await plan_text(gov, plan, snap.actual, caller.lang, org=new_org, owned=snap.managed)
     except NextcloudError as exc:
         return render_org(caller, gov, 502, focus=focus, **unread(caller, exc))
     if not checksum or plan.checksum != checksum:
@@ -166,29 +167,27 @@ async def confirm_or_apply(
             caller, "plan_confirm.html", "org", status=status, plan=plan, plan_text=text, version=version,
             flash=note, flash_kind="error", **confirm,
         )  # fmt: skip
-    try:
+
+    def save() -> None:  # in the transaction that writes the journal of the changes
         new_version = gov.orgs.save(new_org, expected_version=version)
+        audit = {**detail, "checksum": checksum, "version": new_version}
+        gov.audit.append(caller.uid, "organisation.changed", subject, audit)
+
+    try:
+        _plan, result = await gov.sync.apply(
+            caller.uid, org=new_org, expected_checksum=checksum, confirmed=confirmed, within=save
+        )
     except StaleOrganisation:
         message = caller._("Someone changed the organisation meanwhile; nothing was saved. Start again.")
         return render_org(caller, gov, 409, focus=focus, **error(message))
-    gov.audit.append(
-        caller.uid, "organisation.changed", subject, {**detail, "checksum": checksum, "version": new_version}
-    )
-    return await _apply_saved(caller, gov, new_org, checksum, focus, confirmed)
-
-
-async def _apply_saved(
-    caller: Caller, gov: Governance, new_org: Organisation, checksum: str, focus: str, confirmed: bool
-) -> HTMLResponse:
-    try:
-        _plan, result = await gov.sync.apply(
-            caller.uid, org=new_org, expected_checksum=checksum, confirmed=confirmed
-        )
+    except UnsafePlan:
+        note = caller._("Nothing was saved: tick the box to confirm these changes, or cancel.")
+        return render(
+            caller, "plan_confirm.html", "org", status=409, plan=plan, plan_text=text, version=version,
+            flash=note, flash_kind="error", **confirm,
+        )  # fmt: skip
     except (GovernanceError, NextcloudError) as exc:
-        message = caller._(
-            "Saved, but Nextcloud was not changed: %(error)s Repair it from the access matrix.",
-            error=caller._(str(exc)),
-        )
+        message = caller._("Nothing was saved: %(error)s", error=caller._(str(exc)))
         return render_org(caller, gov, 502, focus=focus, flash=message, flash_kind="error")
     if not result.ok:
         message = caller._(
@@ -268,7 +267,8 @@ def org_from_yaml(caller: Caller, text: str) -> Organisation:
     try:
         return orgfile.org_from_data(data)
     except InvalidOrganisation as exc:
-        raise FieldError("yaml_text", f"{exc.field}: {caller._(exc.message)}") from exc
+        message = caller._("%(field)s: %(error)s", field=exc.field, error=error_text(caller.lang, exc))
+        raise FieldError("yaml_text", message) from exc
 
 
 def _unreadable(caller: Caller, exc: org_yaml.UnreadableYaml) -> str:

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from lib.core.model import ROLE_RIGHT, Right, Role, WorkingGroup
 from lib.core.paging import page_number, paginate, search
 from lib.core.policy import can_request, can_search_people, sees_emails
-from lib.core.request_kinds import RequestKind, RequestState
+from lib.core.request_kinds import FINAL_STATES, AccessRequest, RequestKind, RequestState
 from lib.services.governance import Governance, GroupSummary
 
 from ..deps import Caller, CallerDep, GovDep
@@ -63,7 +63,9 @@ def _group_texts(summary: GroupSummary, names: dict[str, str]) -> list[str]:
     return [wg.name, wg.slug, wg.purpose, *people, *(names.get(u, u) for u in people)]
 
 
-def folder_rights(caller: Caller, wg: WorkingGroup) -> list[tuple[str, str, str]]:
+def folder_rights(
+    caller: Caller, wg: WorkingGroup, group_names: dict[str, str] | None = None
+) -> list[tuple[str, str, str]]:
     """Who may do what in the group's folder: roles, organisation-wide groups, extra grants."""
     roles = {r: caller._(ROLE_LABELS[r]) for r in Role}
     rows = [(roles[r], "", ROLE_RIGHT[r].name) for r in Role]
@@ -71,7 +73,8 @@ def folder_rights(caller: Caller, wg: WorkingGroup) -> list[tuple[str, str, str]
     for g in wg.grants:
         if "/" in g.group:
             slug, role = g.group.split("/", 1)
-            who = f"{slug} · {roles[Role(role)]}" if role in Role._value2member_map_ else g.group
+            name = (group_names or {}).get(slug, slug)  # the working group's name, not its slug
+            who = f"{name} · {roles[Role(role)]}" if role in Role._value2member_map_ else g.group
         else:
             who = caller._(g.group)
         rows.append((who, g.path, g.right.name))
@@ -80,17 +83,23 @@ def folder_rights(caller: Caller, wg: WorkingGroup) -> list[tuple[str, str, str]
 
 async def render_group(
     caller: Caller, gov: Governance, slug: str, status: int = 200, page: str = "", change: str = "",
-    **ctx: object,
+    renew: str = "", **ctx: object,
 ) -> HTMLResponse:  # fmt: skip
-    """The group page: ``page`` of its members, and the change form for member ``change`` if asked."""
+    """The group page: ``page`` of its members, and the change form for member ``change`` or the
+    renewal form for member ``renew`` (the expiry notification's link) if asked."""
     wg = gov.org().group(slug)
     if wg is None or wg.archived:
         raise HTTPException(404, caller._("This working group does not exist."))
     members = gov.members(slug)
     shown = paginate(members, page_number(page), MEMBERS_PAGE)
     changing = next((m for m in members if m.user == change), None) if change else None
-    names = await gov.display_names({m.user for m in (*shown.items, *([changing] if changing else []))})
+    renewing = next((m for m in members if m.user == renew), None) if renew else None
+    asked = [m for m in (changing, renewing) if m is not None]
     a = caller.actor
+    may_request = bool(can_request(a, RequestKind.ADD_MEMBER, slug))
+    waiting = waiting_for(gov, slug) if may_request else {}
+    newcomers = sorted(who for who in waiting if who not in {m.user for m in members})
+    names = await gov.display_names({m.user for m in (*shown.items, *asked)} | set(newcomers))
     ctx.setdefault("values", {})
     svc = gov.requests
     now = svc.now()
@@ -99,11 +108,22 @@ async def render_group(
     return render(
         caller, "group.html", "groups", status=status, wg=wg, shown=shown, names=names, changing=changing,
         params={"page": str(shown.number)} if shown.number > 1 else {},
-        can_request=bool(can_request(a, RequestKind.ADD_MEMBER, slug)),
+        can_request=may_request, waiting=waiting, newcomers=newcomers,
         can_join=bool(can_request(a, RequestKind.JOIN, slug)),
-        roles=[r.value for r in Role], folder_rights=folder_rights(caller, wg),
-        objectable=open_to_objection, **ctx,
+        roles=[r.value for r in Role],
+        folder_rights=folder_rights(caller, wg, {g.slug: g.name for g in gov.org().working_groups}),
+        objectable=open_to_objection, renewing=renewing, **ctx,
     )  # fmt: skip
+
+
+def waiting_for(gov: Governance, slug: str) -> dict[str, list[AccessRequest]]:
+    """Person (account or invited e-mail) -> the group's unfinished requests about them: shown beside
+    them, as a new request about them would be refused while one waits (issue 15)."""
+    found: dict[str, list[AccessRequest]] = {}
+    for req in gov.requests.repo.for_group(slug, set(RequestState) - FINAL_STATES):
+        for line in req.lines:
+            found.setdefault(line.who, []).append(req)
+    return found
 
 
 @router.get("/groups/{slug}", response_class=HTMLResponse)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse
 
 from lib.core.errors import GovernanceError, InvalidRequest
 from lib.core.model import Role
-from lib.core.policy import can_accept_join, can_cancel, can_decide, can_object, can_view_request
+from lib.core.policy import can_decide, can_view_request, steps
 from lib.core.request_checks import MAX_JUSTIFICATION
-from lib.core.request_kinds import UNDECIDED_STATES, RequestLine, RequestState
+from lib.core.request_kinds import UNDECIDED_STATES, AccessRequest, RequestLine, RequestState
 from lib.i18n import error_text
 from lib.services.decision_links import LinkOutcome, LinkResult
 from lib.services.requests import RequestService
@@ -24,6 +24,16 @@ from ..render import render
 from .pages import render_group
 
 CHANGE_KINDS = {"change_role", "remove_member"}  # the group page's change form, shown again on an error
+# Where each form of the group page shows an error beside its field (templates/group.html); an
+# error about another field is said at the top of the page.
+FORM_FIELDS = {
+    "add_member": {"lines", "email", "role", "until", "justification"},
+    "change_role": {"lines", "role", "justification"},
+    "remove_member": {"lines", "role", "justification"},
+    "archive_group": {"justification"},
+    "join": {"justification"},
+    "renew": {"lines", "until", "justification"},
+}
 
 router = APIRouter()
 
@@ -46,7 +56,7 @@ def _role(value: str) -> Role | None:
     try:
         return Role(value) if value else None
     except ValueError:
-        raise InvalidRequest("role", "Unknown role.", "request.bad_role") from None
+        raise InvalidRequest("role", "Choose one of the roles offered.", "request.bad_role") from None
 
 
 async def _detail(
@@ -68,26 +78,30 @@ async def _detail(
         except GovernanceError as exc:
             ctx.setdefault("flash", error_text(caller.lang, exc))
             ctx.setdefault("flash_kind", "error")
-    rights = {
-        "decide": bool(can_decide(a, req)) and req.state is RequestState.PENDING,
-        "retry": bool(can_decide(a, req)) and req.state is RequestState.FAILED,
-        "cancel": bool(can_cancel(a, req)),
-        "object": bool(can_object(a, req, now)),
-        "accept": bool(can_accept_join(a, req)),
-    }
+    rights = steps(a, req, now)  # who may, and whether the request's state still allows it
     if not can_view_request(a, req):
         return render(
             caller, "message.html", "mine", status=403, message=caller._("You may not see this request.")
         )
+    wg = svc.gov.org().group(req.group)
+    ctx.setdefault("group_names", {req.group: wg.name} if wg else {})
     return render(
         caller, "request.html", "decide" if a.is_operations else "mine", status=status, req=req, plan=plan,
         plan_text=plan_text, rights=rights, objection_open=req.objection_open(now), names=names, **ctx,
     )  # fmt: skip
 
 
+async def _listed(svc: RequestService, requests: list[AccessRequest]) -> dict[str, Any]:
+    """Names for a list of requests: people by display name, groups by name (not ids and slugs)."""
+    uids = {u for r in requests for u in (r.requester, *(ln.user for ln in r.lines if ln.user))}
+    groups = {wg.slug: wg.name for wg in svc.gov.org().working_groups}
+    return {"names": await svc.gov.display_names(uids), "group_names": groups}
+
+
 @router.get("/ui/requests", response_class=HTMLResponse)
 async def my_requests(caller: CallerDep, svc: RequestsDep) -> HTMLResponse:
-    return render(caller, "requests.html", "mine", requests=svc.repo.by_requester(caller.uid))
+    mine = svc.repo.by_requester(caller.uid)
+    return render(caller, "requests.html", "mine", requests=mine, **await _listed(svc, mine))
 
 
 @router.get("/ui/requests/{rid}", response_class=HTMLResponse)
@@ -106,7 +120,7 @@ async def to_decide(caller: CallerDep, svc: RequestsDep) -> HTMLResponse:
             message=caller._("Only the operations team decides."),
         )
     pending = svc.repo.in_states({RequestState.PENDING, RequestState.FAILED})
-    return render(caller, "decide.html", "decide", requests=pending)
+    return render(caller, "decide.html", "decide", requests=pending, **await _listed(svc, pending))
 
 
 @router.post("/ui/requests", response_class=HTMLResponse)
@@ -129,10 +143,15 @@ async def submit(
             r = Role.CONTRIBUTOR  # the group's members
         lines = [RequestLine(user=u.strip(), role=r, until=end) for u in users.split(",") if u.strip()]
         lines += [RequestLine(email=e.strip(), role=r, until=end) for e in emails.split(",") if e.strip()]
-        req = await svc.submit(
-            caller.actor, kind=kind, group=group, justification=justification, lines=lines,
-            new_group_name=new_group_name, purpose=purpose,
-        )  # fmt: skip
+        if kind == "add_member":  # the invited wait apart from those with an account
+            sent = await svc.submit_addition(
+                caller.actor, group=group, justification=justification, lines=lines
+            )
+        else:
+            sent = [await svc.submit(
+                caller.actor, kind=kind, group=group, justification=justification, lines=lines,
+                new_group_name=new_group_name, purpose=purpose,
+            )]  # fmt: skip
     except InvalidRequest as exc:
         values = {
             "kind": kind,
@@ -142,23 +161,41 @@ async def submit(
             "until": until,
             "justification": justification,
         }
-        message = error_text(caller.lang, exc)
-        errors = {exc.field.split("[")[0]: message}
-        if svc.gov.org().group(group) is None:
-            return render(caller, "message.html", "groups", status=422, message=error_text(caller.lang, exc))
+        wg = svc.gov.org().group(group)
+        names = await svc.gov.display_names({u.strip() for u in users.split(",") if u.strip()})
+        message = error_text(caller.lang, exc, {**names, **({wg.slug: wg.name} if wg else {})})
+        if wg is None:
+            return render(caller, "message.html", "groups", status=422, message=message)
+        field = exc.field.split("[")[0]
+        placed = field in FORM_FIELDS.get(kind, set())
+        if kind == "renew":  # the renewal form is shown only for a member of the group
+            placed = placed and any(m.user == users.strip() for m in svc.gov.members(group))
         return await render_group(
             caller,
             svc.gov,
             group,
             status=422,
             change=users.strip() if kind in CHANGE_KINDS else "",
-            errors=errors,
+            renew=users.strip() if kind == "renew" else "",
+            duplicate=exc.params.get("id", "") if exc.code.startswith("request.duplicate") else "",
+            errors={field: message},
             values=values,
-            flash=message,
+            form=kind,
+            flash=caller._("The request was not sent: see the message next to the field.")
+            if placed
+            else message,
             flash_kind="error",
         )
+    req = sent[0]
     assert req.id is not None
-    return await _detail(caller, svc, req.id, flash=caller._("Request sent to the operations team."))
+    flash = caller._("Request sent to the operations team.")
+    if len(sent) > 1:
+        flash = caller._(
+            "Two requests sent to the operations team: #%(accounts)s for the people who have an account,"
+            " #%(invited)s for the invited people, applied once each has an account.",
+            accounts=req.id, invited=sent[1].id,
+        )  # fmt: skip
+    return await _detail(caller, svc, req.id, flash=flash)
 
 
 @router.post("/ui/requests/{rid}/{action}", response_class=HTMLResponse)
@@ -170,8 +207,10 @@ async def act(
     checksum: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
     confirmed: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
-    """approve (with the shown plan's checksum), reject or object (with a reason), cancel, accept, retry."""
+    """approve (with the shown plan's checksum), reject or object (with a reason), cancel, accept, retry,
+    withdraw (an invited ``email``)."""
     steps: dict[str, tuple[Callable[..., Awaitable[object]], tuple[object, ...]]] = {
         "approve": (svc.approve, (checksum, None, bool(confirmed))),
         "reject": (svc.reject, (reason,)),
@@ -179,6 +218,7 @@ async def act(
         "cancel": (svc.cancel, ()),
         "accept": (svc.accept_join, ()),
         "retry": (svc.retry, ()),
+        "withdraw": (svc.withdraw_invitation, (email,)),
     }
     if action not in steps:
         return render(
@@ -188,9 +228,16 @@ async def act(
     try:
         await step(caller.actor, rid, *args)
     except GovernanceError as exc:
-        return await _detail(
-            caller, svc, rid, status=status_for(exc), flash=error_text(caller.lang, exc), flash_kind="error"
-        )
+        message = error_text(caller.lang, exc)
+        if isinstance(exc, InvalidRequest) and exc.field == "reason" and action in ("reject", "object"):
+            return await _detail(
+                caller, svc, rid, status=status_for(exc), errors={action: message}, values={action: reason},
+                flash=caller._("Nothing was done: see the message next to the field."), flash_kind="error",
+            )  # fmt: skip
+        return await _detail(caller, svc, rid, status=status_for(exc), flash=message, flash_kind="error")
+    if svc.get(rid).state is RequestState.AWAITING_ACCOUNT:  # approved, but nobody added yet
+        waiting = caller._("Approved. It will be applied once the invited people have a Nextcloud account.")
+        return await _detail(caller, svc, rid, flash=waiting)
     return await _detail(caller, svc, rid, flash=caller._("Done."))
 
 
@@ -204,7 +251,8 @@ async def from_notification(
     the answer is a complete page: the outcome, or the reason form, and a link to the request.
     """
     outcome = await svc.decide_from_link(caller.actor, decision, rid, t)
-    return _action_page(caller, svc, rid, outcome, t)
+    names = await svc.gov.display_names({outcome.request.requester} if outcome.request else set())
+    return _action_page(caller, svc, rid, outcome, t, names)
 
 
 @router.post("/actions/reject/{rid}", response_class=HTMLResponse)
@@ -219,7 +267,8 @@ async def reject_from_notification(
     hidden field, is this POST's CSRF protection (signed, single use, bound to this operator and
     this request; consumed only when the rejection is saved)."""
     outcome = await svc.reject_from_link(caller.actor, rid, t, reason)
-    return _action_page(caller, svc, rid, outcome, t)
+    names = await svc.gov.display_names({outcome.request.requester} if outcome.request else set())
+    return _action_page(caller, svc, rid, outcome, t, names)
 
 
 ACTION_PAGE_CSP = (
@@ -236,7 +285,7 @@ LINK_STATUS = {
 
 
 def _action_page(
-    caller: Caller, svc: RequestService, rid: int, outcome: LinkOutcome, token: str
+    caller: Caller, svc: RequestService, rid: int, outcome: LinkOutcome, token: str, names: dict[str, str]
 ) -> HTMLResponse:
     """The small complete page a decision link answers (templates/action.html)."""
     req, settings = outcome.request, svc.gov.settings
@@ -254,6 +303,7 @@ def _action_page(
     response = render(
         caller, "action.html", "decide", status=status, outcome=outcome, result=outcome.result.value,
         req=req, rid=rid, token=token, group_name=group_name, reason_error=reason_error,
+        requester_name=names.get(req.requester, "") if req else "",
         error=error_text(caller.lang, outcome.error) if outcome.error else "",
         request_url=f"{settings.page_url}/requests/{rid}", proxy_url=settings.proxy_url,
     )  # fmt: skip

@@ -23,7 +23,6 @@ from lib.services.setup import (
     SetupError,
     Stage,
     TemplateForm,
-    template_org,
     with_operations,
 )
 
@@ -126,9 +125,7 @@ async def setup_from_template(
     form = TemplateForm(name, group_name, folder)
     current = gov.orgs.version()
     try:
-        people = await gov.setup.accounts(users)
-        new_org = template_org(form, people)
-        await gov.setup.check_new_folder(new_org)
+        new_org = await gov.setup.template(form, users)
     except SetupError as exc:
         values = {"template": {"name": name, "group_name": group_name, "folder": folder, "users": users}}
         return await setup_page(
@@ -136,7 +133,8 @@ async def setup_from_template(
         )
     except NextcloudError as exc:
         return await setup_page(caller, gov, Stage.EMPTY, 502, **unread(caller, exc))
-    fields = {"name": name, "group_name": group_name, "folder": folder, "users": ", ".join(people)}
+    operations = sorted(m.user for m in new_org.memberships if m.group == OrgGroup.OPERATIONS)
+    fields = {"name": name, "group_name": group_name, "folder": folder, "users": ", ".join(operations)}
     confirm = {
         "action": "/ui/setup/template",
         "fields": fields,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -11,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from babel.dates import format_timedelta
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from markupsafe import Markup
@@ -26,6 +25,7 @@ from lib.nextcloud.errors import NextcloudError
 from lib.services.memo import Memo
 from lib.store.audit_repo import csv_cell
 
+from ..csv_export import csv_chunks
 from ..deps import Caller, CallerDep, GovDep
 from ..render import Fragments, render
 from .oversight import DECIDED, attachment, pushed, refused
@@ -113,10 +113,8 @@ def request_stats(
 def duration_text(caller: Caller, d: timedelta | None) -> str:
     if d is None:
         return caller._("no decision yet")
-    hours = d.total_seconds() / 3600
-    if hours < 48:
-        return caller._("%(n)s hours", n=f"{hours:.1f}")
-    return caller._("%(n)s days", n=f"{hours / 24:.1f}")
+    # "3 heures", "2 days": Babel's words and plurals for the reader's language
+    return format_timedelta(d, threshold=2, format="long", locale=caller.lang)
 
 
 COUNTS = Fragments("_stats_counts.html")  # per organisation, day, language and page of groups
@@ -161,22 +159,23 @@ async def members_csv(slug: str, caller: CallerDep, gov: GovDep) -> Response:
     if org.group(slug) is None and slug not in {g.value for g in OrgGroup}:
         return PlainTextResponse(caller._("This working group does not exist."), status_code=404)
     members = org.members_of(slug)
-    names = await gov.display_names({m.user for m in members})
-    buf = io.StringIO()
-    out = csv.writer(buf)
-    out.writerow(["uid", "display_name", "role", "until"])
-    for m in sorted(members):
-        role = m.role.value if m.role else ""
-        out.writerow(
-            [
-                csv_cell(m.user),
-                csv_cell(names.get(m.user, m.user)),
-                role,
-                m.until.isoformat() if m.until else "",
-            ]
-        )
+    people = await gov.people({m.user for m in members})
+    roles = {r: caller._("steering committee" if r is Role.STEERING else r.value) for r in Role}
+    header = [caller._("Account"), caller._("Name"), caller._("E-mail"), caller._("Role"), caller._("Until")]
+    rows = (
+        [
+            csv_cell(m.user),
+            csv_cell(people[m.user].display_name if m.user in people else m.user),
+            csv_cell(people[m.user].email if m.user in people else ""),
+            roles[m.role] if m.role else caller._("member"),
+            m.until.isoformat() if m.until else "",
+        ]
+        for m in sorted(members)
+    )
     return Response(
-        buf.getvalue(), media_type="text/csv; charset=utf-8", headers=attachment(f"{slug}-members.csv")
+        "".join(csv_chunks(caller.lang, header, rows)),
+        media_type="text/csv; charset=utf-8",
+        headers=attachment(f"{slug}-members.csv"),
     )
 
 

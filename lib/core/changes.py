@@ -70,6 +70,18 @@ class CreateGroup(Change):
 
 
 @dataclass(frozen=True, order=True)
+class RenameGroup(Change):
+    """A working group's new name on its Nextcloud group (``PUT /cloud/groups/{gid}``): id kept."""
+
+    PHASE: ClassVar[int] = 12
+    gid: str
+    display_name: str
+
+    def __str__(self) -> str:
+        return f"rename group {self.gid} to {self.display_name!r}"
+
+
+@dataclass(frozen=True, order=True)
 class AddMember(Change):
     PHASE: ClassVar[int] = 20
     gid: str
@@ -86,6 +98,19 @@ class CreateFolder(Change):
 
     def __str__(self) -> str:
         return f"create folder {self.mount_point}"
+
+
+@dataclass(frozen=True, order=True)
+class RenameFolder(Change):
+    """A renamed working group's folder moves to its new mount point (``POST /folders/{id}/mountpoint``,
+    NEXTCLOUD.md §5.1): the same folder, files, groups and rules; before anything else touches it."""
+
+    PHASE: ClassVar[int] = 25
+    mount_point: str  # the new one
+    previous: str
+
+    def __str__(self) -> str:
+        return f"rename folder {self.previous} to {self.mount_point}"
 
 
 @dataclass(frozen=True, order=True)
@@ -188,7 +213,9 @@ CHANGE_TYPES: dict[str, type[Change]] = {
     t.__name__: t
     for t in (
         CreateGroup,
+        RenameGroup,
         AddMember,
+        RenameFolder,
         CreateFolder,
         SetAcl,
         AttachGroup,

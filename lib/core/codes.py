@@ -21,6 +21,13 @@ REQUEST_GROUP_ARCHIVED = "request.group_archived"
 REQUEST_ALREADY_MEMBER = "request.already_member"
 REQUEST_NOT_MEMBER = "request.not_member"
 REQUEST_UNKNOWN_INVITATION = "request.unknown_invitation"
+REQUEST_UNKNOWN_USER = "request.unknown_user"
+REQUEST_UNKNOWN_KIND = "request.unknown_kind"
+REQUEST_BAD_DATE = "request.bad_date"
+REQUEST_BAD_ROLE = "request.bad_role"
+REQUEST_SAME_END_DATE = "request.same_end_date"
+REQUEST_DUPLICATE = "request.duplicate"
+REQUEST_DUPLICATE_GROUP = "request.duplicate_group"
 
 # Policy (lib/core/policy.py)
 POLICY_ALLOWED = "policy.allowed"
@@ -70,6 +77,15 @@ MESSAGES: dict[str, str] = {
     REQUEST_ALREADY_MEMBER: "{user} already has this role in {group}.",
     REQUEST_NOT_MEMBER: "{user} is not a member of {group}.",
     REQUEST_UNKNOWN_INVITATION: "This request has no pending invitation for {email}.",
+    REQUEST_UNKNOWN_USER: "Nobody has the account “{user}”.",
+    REQUEST_UNKNOWN_KIND: "This kind of request does not exist.",
+    REQUEST_BAD_DATE: "The end date is not a valid date.",
+    REQUEST_BAD_ROLE: "Choose one of the roles offered.",
+    REQUEST_SAME_END_DATE: "The access of {user} to {group} already ends on that day.",
+    REQUEST_DUPLICATE: "Request #{id} about {user} in {group} is not finished yet: follow it there.",
+    REQUEST_DUPLICATE_GROUP: (
+        "Request #{id} about the working group {group} is not finished yet: follow it there."
+    ),
     POLICY_ALLOWED: "Allowed.",
     POLICY_NOT_OPERATIONS: "Only the operations team may do this.",
     POLICY_NOT_FACILITATOR: "Only a facilitator of the group (or the operations team) may ask for this.",
@@ -105,6 +121,7 @@ ACTION_TEXT: dict[str, str] = {
     "expire": "expired",
     "retry": "retried",
     "account_ready": "completed with the new account",
+    "withdraw_invitation": "changed",
 }
 
 STATE_TEXT: dict[str, str] = {

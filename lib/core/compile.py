@@ -146,7 +146,8 @@ def folder_rights(org: Organisation, wg: WorkingGroup, roles: Iterable[Role]) ->
 def _folder(org: Organisation, wg: WorkingGroup, roles: set[Role]) -> FolderState:
     rights = folder_rights(org, wg, roles)
     rules = path_rules(org, wg, rights)
-    folder = FolderState(mount_point=wg.folder, groups=rights, acl=bool(rules), rules=rules)
+    owners = frozenset(org.naming.gid(role_ref(wg.slug, r)) for r in Role)  # finds it after a rename
+    folder = FolderState(mount_point=wg.folder, groups=rights, acl=bool(rules), rules=rules, owners=owners)
     if rules:
         gid = org.naming.gid
         folder.managers = {

@@ -21,6 +21,8 @@ from .changes import (
     CreateGroup,
     DetachGroup,
     RemoveMember,
+    RenameFolder,
+    RenameGroup,
     SetAcl,
     SetAclManager,
     SetAclRules,
@@ -52,8 +54,11 @@ class Drift:
 def drift(desired: NextcloudState, actual: NextcloudState, managed: Managed) -> tuple[Drift, ...]:
     """Every difference between ``actual`` and ``desired`` on what the app manages, and around it."""
     owned = rule_owner(managed, app_users(desired))
-    found = [_from_change(c, actual, owned) for c in plan(desired, actual, managed)]
-    found += [Drift("unmanaged_folder", (m,)) for m in actual.folders if m not in desired.folders]
+    changes = plan(desired, actual, managed).changes
+    found = [_from_change(c, actual, owned) for c in changes]
+    renamed = {c.previous for c in changes if isinstance(c, RenameFolder)}  # said as folder_renamed
+    unmanaged = [m for m in actual.folders if m not in desired.folders and m not in renamed]
+    found += [Drift("unmanaged_folder", (m,)) for m in unmanaged]
     found += [Drift("extra_group", (g,)) for g in actual.groups if managed(g) and g not in desired.groups]
     found += [
         Drift("rules_unreadable", (m,), None, f.rules_problem or "no_reader")
@@ -73,6 +78,10 @@ def _from_change(change: Change, actual: NextcloudState, owned: Callable[[AclRul
             return Drift("extra_member", (gid, uid), False, True)
         case CreateFolder(mount_point=mount):
             return Drift("missing_folder", (mount,), True, False)
+        case RenameFolder(mount_point=mount, previous=previous):
+            return Drift("folder_renamed", (mount,), mount, previous)
+        case RenameGroup(gid=gid, display_name=name):
+            return Drift("group_renamed", (gid,), name, actual.display_names.get(gid))
         case AttachGroup(mount_point=mount, gid=gid, permissions=bits):
             return Drift("permission_changed", (mount, gid), bits, None)
         case SetGroupPermissions(mount_point=mount, gid=gid, permissions=bits, previous=previous):

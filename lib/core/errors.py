@@ -6,6 +6,7 @@ Codes and their English messages are listed in :mod:`lib.core.codes`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from . import codes
@@ -18,12 +19,25 @@ class GovernanceError(Exception):
 
 
 class InvalidRequest(GovernanceError):
-    """A request (or its effect on the organisation) does not make sense: ``field`` says where."""
+    """A request (or its effect on the organisation) does not make sense: ``field`` says where.
 
-    def __init__(self, field: str, message: str, code: str = codes.REQUEST_INVALID) -> None:
-        super().__init__(f"{field}: {message}")
+    ``message`` is an English sentence, with ``%(name)s`` placeholders filled from ``params``: it is
+    the catalogue's message id, so the page translates the sentence, then fills in the names
+    (``lib.i18n.error_text``), never an English fragment glued to a translation.
+    """
+
+    def __init__(
+        self,
+        field: str,
+        message: str,
+        code: str = codes.REQUEST_INVALID,
+        params: Mapping[str, object] | None = None,
+    ) -> None:
+        self.template = message
+        self.params = dict(params or {})
+        self.message = message % self.params if self.params else message
+        super().__init__(f"{field}: {self.message}")
         self.field = field
-        self.message = message
         self.code = code
 
 
@@ -37,6 +51,7 @@ class IllegalTransition(GovernanceError):
         action: str,
         code: str = codes.REQUEST_ILLEGAL_TRANSITION,
         reason: str = "",
+        params: dict[str, object] | None = None,
     ) -> None:
         ref = f"Request #{request_id}" if request_id is not None else "This request"
         why = reason or f"it is {codes.STATE_TEXT.get(from_state, from_state)}"
@@ -45,6 +60,7 @@ class IllegalTransition(GovernanceError):
         self.from_state = from_state
         self.action = action
         self.code = code
+        self.params = dict(params or {})  # fill the code's sentence (lib/core/codes.py)
 
 
 class Forbidden(GovernanceError):
@@ -82,7 +98,9 @@ class InvalidOrganisation(GovernanceError):
 
     code = "organisation.invalid"
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+    def __init__(self, field: str, message: str, params: Mapping[str, object] | None = None) -> None:
+        self.template = message  # the catalogue's id, as for InvalidRequest
+        self.params = dict(params or {})
+        self.message = message % self.params if self.params else message
+        super().__init__(f"{field}: {self.message}")
         self.field = field
-        self.message = message

@@ -62,6 +62,8 @@ def _change_role(org: Organisation, request: AccessRequest) -> Organisation:
                 "lines",
                 codes.REQUEST_ALREADY_MEMBER,
                 f"{line.user} already is {line.role} in {request.group}",
+                user=line.user,
+                group=request.group,
             )
         until = line.until or current[0].until
         kept = tuple(m for m in org.memberships if m not in current)
@@ -79,14 +81,40 @@ def _remove(org: Organisation, request: AccessRequest) -> Organisation:
                 "lines",
                 codes.REQUEST_NOT_MEMBER,
                 f"{line.user} is not {line.role or 'a member'} in {request.group}",
+                user=line.user,
+                group=request.group,
             )
         org = org_without(org, gone)
     return org
 
 
+def _renew(org: Organisation, request: AccessRequest) -> Organisation:
+    """Each named member's end date becomes the line's (``None``: no end), in every role they hold
+    there; their roles and everything else stay."""
+    _open_group(org, request.group)
+    for line in request.lines:
+        current = set(_memberships(org, request.group, line.user))
+        if all(m.until == line.until for m in current):
+            _fail(
+                "until",
+                codes.REQUEST_SAME_END_DATE,
+                f"{line.user}'s access to {request.group} already ends on {line.until}",
+                user=line.user,
+                group=request.group,
+            )
+        renewed = tuple(replace(m, until=line.until) if m in current else m for m in org.memberships)
+        org = replace(org, memberships=renewed)
+    return org
+
+
 def _create_group(org: Organisation, request: AccessRequest) -> Organisation:
     if org.group(request.group):
-        _fail("group", codes.REQUEST_GROUP_EXISTS, f"a working group {request.group} already exists")
+        _fail(
+            "group",
+            codes.REQUEST_GROUP_EXISTS,
+            f"a working group {request.group} already exists",
+            group=request.group,
+        )
     group = WorkingGroup(request.group, request.new_group_name, request.purpose)
     facilitator = Membership(request.group, request.requester, Role.FACILITATOR)
     return replace(
@@ -105,6 +133,7 @@ _APPLY: dict[RequestKind, Callable[[Organisation, AccessRequest], Organisation]]
     RequestKind.JOIN: _join,
     RequestKind.CHANGE_ROLE: _change_role,
     RequestKind.REMOVE_MEMBER: _remove,
+    RequestKind.RENEW: _renew,
     RequestKind.CREATE_GROUP: _create_group,
     RequestKind.ARCHIVE_GROUP: _archive_group,
 }
@@ -112,30 +141,37 @@ _APPLY: dict[RequestKind, Callable[[Organisation, AccessRequest], Organisation]]
 
 def _new_membership(org: Organisation, group: str, line: RequestLine) -> Membership:
     if any(m.role is line.role for m in _memberships(org, group, line.user, required=False)):
-        _fail("lines", codes.REQUEST_ALREADY_MEMBER, f"{line.user} already is {line.role} in {group}")
+        _fail(
+            "lines",
+            codes.REQUEST_ALREADY_MEMBER,
+            f"{line.user} already is {line.role} in {group}",
+            user=line.user,
+            group=group,
+        )
     return Membership(group, line.user, line.role, line.until)
 
 
 def _memberships(org: Organisation, group: str, user: str, required: bool = True) -> list[Membership]:
     found = [m for m in org.members_of(group) if m.user == user]
     if required and not found:
-        _fail("lines", codes.REQUEST_NOT_MEMBER, f"{user} is not a member of {group}")
+        _fail("lines", codes.REQUEST_NOT_MEMBER, f"{user} is not a member of {group}", user=user, group=group)
     return found
 
 
 def _known_group(org: Organisation, slug: str) -> WorkingGroup:
     group = org.group(slug)
     if group is None:
-        _fail("group", codes.REQUEST_UNKNOWN_GROUP, f"there is no working group {slug}")
+        _fail("group", codes.REQUEST_UNKNOWN_GROUP, f"there is no working group {slug}", group=slug)
     return group
 
 
 def _open_group(org: Organisation, slug: str) -> WorkingGroup:
     group = _known_group(org, slug)
     if group.archived:
-        _fail("group", codes.REQUEST_GROUP_ARCHIVED, f"the working group {slug} is archived")
+        _fail("group", codes.REQUEST_GROUP_ARCHIVED, f"the working group {slug} is archived", group=slug)
     return group
 
 
-def _fail(field: str, code: str, message: str) -> NoReturn:
-    raise InvalidRequest(field, message, code)
+def _fail(field: str, code: str, message: str, **params: str) -> NoReturn:
+    """``message`` is for logs; a page says the code's sentence (lib/core/codes.py) with ``params``."""
+    raise InvalidRequest(field, message.replace("%", "%%"), code, params)

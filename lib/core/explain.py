@@ -18,6 +18,8 @@ The ``acl-inherit-per-user`` app setting (merge per mapping first) is not modell
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .compile import parent_paths
@@ -85,6 +87,13 @@ class Explanation:
     def labels(self) -> tuple[str, ...]:
         return labels(self.effective)
 
+    def shown_steps(self) -> tuple[tuple[AclStep, int, int], ...]:
+        """Each ACL step with what the person could do before and after it: the rule's arithmetic
+        starts from 31, but nobody gets more than their folder permission (issue 15: "change
+        Management into None" was said to someone who only ever consulted)."""
+        cap = self.folder_permissions
+        return tuple((step, step.before & cap, step.after & cap) for step in self.steps)
+
     @property
     def right(self) -> Right | None:
         """The named right the effective bits equal, if any (None for e.g. read+share)."""
@@ -99,9 +108,9 @@ class Explanation:
             f"{s.gid}{f' ({s.ref})' if s.ref else ''} gives {_text(s.permissions)} on {self.mount_point}."
             for s in self.sources
         ]
-        for step in self.steps:
+        for step, before, after in self.shown_steps():
             mappings = ", ".join(f"{r.mapping_type} {r.mapping_id}" for r in step.rules)
-            out.append(f"ACL on {step.path} ({mappings}): {_text(step.before)} -> {_text(step.after)}.")
+            out.append(f"ACL on {step.path} ({mappings}): {_text(before)} -> {_text(after)}.")
         if self.acl and self.acl_permissions == 0 and self.steps:
             out.append("Without read, nothing is allowed: the path is hidden.")
         out.append(f"{self.user} can {_text(self.effective)} on {where}.")
@@ -154,3 +163,31 @@ def _step(path: str, rules: tuple[AclRule, ...], before: int) -> AclStep:
         permissions |= rule.permissions & rule.mask
     after = (before & (~mask | permissions) | (mask & permissions)) & ALL
     return AclStep(path, rules, mask, permissions, before, after)
+
+
+@dataclass(frozen=True)
+class Person:
+    """An account as Nextcloud's user search gives it."""
+
+    uid: str
+    display_name: str = ""
+    email: str = ""
+
+
+def find_person(typed: str, candidates: Iterable[Person]) -> tuple[Person, ...]:
+    """The accounts ``typed`` names: the one whose id it is; else every one whose display name or
+    e-mail address it is, case and accents aside ("sophie lefevre" is Sophie Lefèvre); else none.
+    Several means the person must choose; none means there is no such person (issue 15: an unknown
+    name was explained as someone with no access)."""
+    wanted = _folded(typed)
+    people = list(candidates)
+    by_id = [p for p in people if p.uid == typed.strip()] or [p for p in people if _folded(p.uid) == wanted]
+    if by_id:
+        return (by_id[0],)
+    found = {p.uid: p for p in people if wanted and wanted in (_folded(p.display_name), _folded(p.email))}
+    return tuple(found[uid] for uid in sorted(found))
+
+
+def _folded(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.strip())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

@@ -90,7 +90,7 @@ def _naming(data: Any) -> Naming:
     default = Naming()
     pattern = _text(raw.get("role_pattern", default.role_pattern), "naming.role_pattern")
     if "{slug}" not in pattern or "{role}" not in pattern:
-        raise InvalidOrganisation("naming.role_pattern", "must contain {slug} and {role}")
+        raise InvalidOrganisation("naming.role_pattern", _("must contain {slug} and {role}"))
     role_names = {**default.role_names, **_names(raw.get("role_names", {}), "naming.role_names", set(ROLES))}
     org_groups = {
         **default.org_groups,
@@ -99,8 +99,13 @@ def _naming(data: Any) -> Naming:
     return Naming(pattern, role_names, org_groups)
 
 
-ADMIN_REFUSED = "must not be Nextcloud's admin group: the app never changes who administers Nextcloud"
-ROLE_ADMIN_REFUSED = (
+def _(message: str) -> str:
+    """Marks a message id for extraction (``make i18n-extract``); the page translates it."""
+    return message
+
+
+ADMIN_REFUSED = _("must not be Nextcloud's admin group: the app never changes who administers Nextcloud")
+ROLE_ADMIN_REFUSED = _(
     "gives a role group the id of Nextcloud's admin group: the app never changes who administers Nextcloud"
 )
 
@@ -134,7 +139,11 @@ def _claim(seen: dict[str, Any], gid: str, field: str, admin_message: str, detai
     if isinstance(other, tuple):
         other = f"working_groups[{other[0]}].slug{other[1]}"
     if other != field + detail:
-        raise InvalidOrganisation(field, f"its Nextcloud group {gid!r} is already the one of {other}")
+        raise InvalidOrganisation(
+            field,
+            _("its Nextcloud group “%(gid)s” is already the one of %(other)s"),
+            {"gid": gid, "other": other},
+        )
 
 
 def _names(data: Any, field: str, allowed: set[str]) -> dict[str, str]:
@@ -149,9 +158,11 @@ def _working_groups(items: list[Any]) -> tuple[WorkingGroup, ...]:
         raw = _mapping(item, field, {"slug", "name", "purpose", "mount_point", "grants", "archived"})
         slug = _text(raw.get("slug"), f"{field}.slug")
         if not SLUG.fullmatch(slug):
-            raise InvalidOrganisation(f"{field}.slug", "use 1 to 41 lowercase letters, digits or dashes")
+            raise InvalidOrganisation(f"{field}.slug", _("use 1 to 41 lowercase letters, digits or dashes"))
         if any(wg.slug == slug for wg in groups):
-            raise InvalidOrganisation(f"{field}.slug", f"duplicate working group {slug!r}")
+            raise InvalidOrganisation(
+                f"{field}.slug", _("duplicate working group “%(slug)s”"), {"slug": slug}
+            )
         wg = WorkingGroup(
             slug=slug,
             name=_text(raw.get("name"), f"{field}.name"),
@@ -164,7 +175,9 @@ def _working_groups(items: list[Any]) -> tuple[WorkingGroup, ...]:
             archived=_bool(raw.get("archived", False), f"{field}.archived"),
         )
         if any(other.folder == wg.folder for other in groups):
-            raise InvalidOrganisation(f"{field}.mount_point", f"folder {wg.folder!r} is already used")
+            raise InvalidOrganisation(
+                f"{field}.mount_point", _("folder “%(folder)s” is already used"), {"folder": wg.folder}
+            )
         groups.append(wg)
     return tuple(groups)
 
@@ -174,7 +187,9 @@ def _grant(data: Any, field: str) -> Grant:
     right = raw.get("right")
     if right not in RIGHTS:
         raise InvalidOrganisation(
-            f"{field}.right", f"unknown right {right!r}, use one of {', '.join(RIGHTS)}"
+            f"{field}.right",
+            _("unknown right “%(right)s”, use one of %(choices)s"),
+            {"right": str(right), "choices": ", ".join(RIGHTS)},
         )
     return Grant(
         _text(raw.get("group"), f"{field}.group"), RIGHTS[right], _path(raw.get("path", ""), f"{field}.path")
@@ -188,12 +203,14 @@ def _membership(data: Any, slugs: set[str], field: str) -> Membership:
     if group in slugs:
         if role not in ROLES:
             raise InvalidOrganisation(
-                f"{field}.role", f"unknown role {role!r}, use one of {', '.join(ROLES)}"
+                f"{field}.role",
+                _("unknown role “%(role)s”, use one of %(choices)s"),
+                {"role": str(role), "choices": ", ".join(ROLES)},
             )
     elif group not in ORG_GROUPS:
-        raise InvalidOrganisation(f"{field}.group", f"unknown group {group!r}")
+        raise InvalidOrganisation(f"{field}.group", _("unknown group “%(group)s”"), {"group": str(group)})
     elif role is not None:
-        raise InvalidOrganisation(f"{field}.role", "organisation-wide groups have no role")
+        raise InvalidOrganisation(f"{field}.role", _("organisation-wide groups have no role"))
     until = _date(raw.get("until"), f"{field}.until")
     return Membership(group, _text(raw.get("user"), f"{field}.user"), ROLES[role] if role else None, until)
 
@@ -204,40 +221,40 @@ def _check_ref(ref: str, slugs: set[str], field: str) -> None:
         return
     if not slash and ref in ORG_GROUPS:
         return
-    raise InvalidOrganisation(field, f"unknown group {ref!r}")
+    raise InvalidOrganisation(field, _("unknown group “%(group)s”"), {"group": str(ref)})
 
 
 def _mapping(data: Any, field: str, allowed: set[str]) -> dict[str, Any]:
     if not isinstance(data, dict):
-        raise InvalidOrganisation(field, "must be a mapping")
+        raise InvalidOrganisation(field, _("must be a mapping"))
     unknown = sorted(str(k) for k in data if k not in allowed)
     if unknown:
-        raise InvalidOrganisation(field, f"unknown key(s) {', '.join(unknown)}")
+        raise InvalidOrganisation(field, _("unknown key(s) %(keys)s"), {"keys": ", ".join(unknown)})
     return data
 
 
 def _list(data: Any, field: str) -> list[Any]:
     if not isinstance(data, list):
-        raise InvalidOrganisation(field, "must be a list")
+        raise InvalidOrganisation(field, _("must be a list"))
     return data
 
 
 def _text(data: Any, field: str, required: bool = True) -> str:
     if not isinstance(data, str) or (required and not data.strip()):
-        raise InvalidOrganisation(field, "must be a non-empty text" if required else "must be a text")
+        raise InvalidOrganisation(field, _("must be a non-empty text") if required else _("must be a text"))
     return data.strip()
 
 
 def _bool(data: Any, field: str) -> bool:
     if not isinstance(data, bool):
-        raise InvalidOrganisation(field, "must be true or false")
+        raise InvalidOrganisation(field, _("must be true or false"))
     return data
 
 
 def _path(data: Any, field: str) -> str:
     path = _text(data, field, required=False)
     if ".." in path.split("/") or "\\" in path:
-        raise InvalidOrganisation(field, "must not contain '..' or backslashes")
+        raise InvalidOrganisation(field, _("must not contain '..' or backslashes"))
     return normalize_path(path)
 
 
@@ -248,4 +265,4 @@ def _date(data: Any, field: str) -> date | None:
     try:
         return date.fromisoformat(data)
     except (TypeError, ValueError):
-        raise InvalidOrganisation(field, "must be a date (YYYY-MM-DD)") from None
+        raise InvalidOrganisation(field, _("must be a date (YYYY-MM-DD)")) from None

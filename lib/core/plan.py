@@ -15,9 +15,10 @@ What a plan leaves as it found it (so that adopting a Nextcloud, then planning, 
 
 * a folder whose rules could not be read (``FolderState.rules_readable`` false: nobody who
   sees all its rules has it mounted, lib/nextcloud/gateway.py): no rule is written, ACL is
-  neither switched on nor off, no manager is removed; only managers may be added. Writing
-  rules one cannot see would replace them blindly, and enabling ACL would bring unseen
-  stored rules into force;
+  neither switched on nor off, no manager is removed; only managers may be added, and where
+  the organisation sets rules on it, the app's group is attached so that the next reading
+  sees them (then the rules are planned). Writing rules one cannot see would replace them
+  blindly, and enabling ACL would bring unseen stored rules into force;
 * ACL is never switched off: a folder with ACL on and no rules gives the same access as
   one with ACL off, while switching it off silently lifts every rule the app does not own
   (issue 11: the first apply after adoption widened access that way). The flag and the
@@ -32,6 +33,11 @@ What a plan leaves as it found it (so that adopting a Nextcloud, then planning, 
   created nor attached nor given rules (it would give nobody anything): its first member
   brings it, its attachments and rules (an adopted folder without a facilitator group stays
   as it is).
+
+A desired folder Nextcloud lacks is created, unless a folder at a mount point the organisation no
+longer uses holds one of its working group's role groups (``FolderState.owners``): the group was
+renamed, and that folder is renamed (its id, files and rules stay), with the group's Nextcloud
+groups' display names.
 
 Changes sort by phase (lib/core/changes.py): every grant comes before every revocation.
 """
@@ -53,6 +59,8 @@ from .changes import (
     CreateGroup,
     DetachGroup,
     RemoveMember,
+    RenameFolder,
+    RenameGroup,
     SetAcl,
     SetAclManager,
     SetAclRules,
@@ -118,15 +126,22 @@ def plan(desired: NextcloudState, actual: NextcloudState, managed: Managed) -> P
     unborn = _unborn(desired, actual)
     owned = _without(rule_owner(managed, app_users(desired)), unborn)
     changes: list[Change] = list(_group_changes(desired, actual, _without(managed, unborn)))
-    written: list[str] = []  # folders whose rules the plan writes
+    written: list[str] = []  # folders whose rules the plan writes, or must first be able to read
+    seen: dict[str, FolderState] = {}  # desired mount point -> the folder Nextcloud has for it
+    formers = _formers(desired, actual)
     for mount, want in desired.folders.items():
-        have = actual.folders.get(mount)
+        have = actual.folders.get(mount) or formers.get(mount)
         if have is None:
             changes.append(CreateFolder(mount))
             have = FolderState(mount)
+        elif have.mount_point != mount:
+            changes.extend(_renames(want, have, desired, actual))
+        seen[mount] = have
         changes.extend(_attachments(want, have, _without(managed, unborn | {app})))
-        if not have.rules_readable:  # unknown rules: add managers at most
+        if not have.rules_readable:  # unknown rules: add managers at most, and get to see them
             changes.extend(c for c in _managers(want, have, owned) if c.manage)
+            if want.rules:  # the organisation rules it: with its group attached the app reads it next time
+                written.append(mount)
             continue
         if want.rules:
             if not have.acl:
@@ -136,8 +151,41 @@ def plan(desired: NextcloudState, actual: NextcloudState, managed: Managed) -> P
         changes.extend(rules)
         if rules:
             written.append(mount)
-    changes.extend(_app_access(desired, actual, written))
+    changes.extend(_app_access(desired, actual, written, seen))
     return Plan.of(changes)
+
+
+def _formers(desired: NextcloudState, actual: NextcloudState) -> dict[str, FolderState]:
+    """Desired mount point Nextcloud lacks -> the folder its renamed working group had: at a mount
+    point the organisation no longer uses, holding the group's role groups (``owners``). Renaming it
+    keeps its files and rights; creating another would leave them behind, unmanaged (issue 15).
+    Each folder goes to one group at most, the one with most of its role groups attached there."""
+    missing = [(m, f) for m, f in desired.folders.items() if m not in actual.folders and f.owners]
+    spare = [(m, f) for m, f in actual.folders.items() if m not in desired.folders]
+    pairs = sorted(
+        (-len(want.owners & have.groups.keys()), new, old)
+        for new, want in missing
+        for old, have in spare
+        if want.owners & have.groups.keys()
+    )
+    found: dict[str, FolderState] = {}
+    taken: set[str] = set()
+    for _score, new, old in pairs:
+        if new not in found and old not in taken:
+            found[new] = actual.folders[old]
+            taken.add(old)
+    return found
+
+
+def _renames(
+    want: FolderState, have: FolderState, desired: NextcloudState, actual: NextcloudState
+) -> Iterator[Change]:
+    """The folder's new mount point, and the working group's new name on its existing groups."""
+    yield RenameFolder(want.mount_point, have.mount_point)
+    for gid in sorted(want.owners & actual.groups.keys()):
+        name = desired.display_names.get(gid, "")
+        if name and actual.display_names.get(gid, name) != name:
+            yield RenameGroup(gid, name)
 
 
 def _unborn(desired: NextcloudState, actual: NextcloudState) -> frozenset[str]:
@@ -162,7 +210,9 @@ def _without(owns: Owns, gids: frozenset[str] | set[str]) -> Owns:
     return still
 
 
-def _app_access(desired: NextcloudState, actual: NextcloudState, written: list[str]) -> Iterator[Change]:
+def _app_access(
+    desired: NextcloudState, actual: NextcloudState, written: list[str], seen: dict[str, FolderState]
+) -> Iterator[Change]:
     """What writing rules on ``written`` folders needs: the app's group holding its account (the
     rule list keeps the account's own read, NEXTCLOUD.md §5.4), attached with 31 to each folder
     the account does not see (the WebDAV ACL API only answers users who have it mounted)."""
@@ -175,7 +225,7 @@ def _app_access(desired: NextcloudState, actual: NextcloudState, written: list[s
     if account not in (members or set()):
         yield AddMember(app, account)
     for mount in written:
-        have = actual.folders.get(mount)
+        have = seen.get(mount)
         if have is None or not (have.mounted_for_app or app in have.groups):
             yield AttachGroup(mount, app, FULL_PERMISSIONS)
 
@@ -280,6 +330,7 @@ def copy_state(state: NextcloudState) -> NextcloudState:
             f.rules_problem,
             f.rules_reader,
             f.mounted_for_app,
+            f.owners,
         )
         for mount, f in state.folders.items()
     }
@@ -301,6 +352,12 @@ def _apply(state: NextcloudState, change: Change, is_foreign: Callable[[AclRule]
             state.groups.get(gid, set()).discard(uid)
         case CreateFolder(mount_point=mount):
             state.folders.setdefault(mount, FolderState(mount))
+        case RenameFolder(mount_point=mount, previous=previous):
+            folder = state.folders.pop(previous, None) or FolderState(mount)
+            folder.mount_point = mount
+            state.folders[mount] = folder
+        case RenameGroup(gid=gid, display_name=name):
+            state.display_names[gid] = name
         case (
             AttachGroup(mount_point=mount)
             | SetGroupPermissions(mount_point=mount)

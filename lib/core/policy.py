@@ -18,6 +18,7 @@ from . import codes
 from .errors import Forbidden
 from .model import Organisation, OrgGroup, Role
 from .request_kinds import AccessRequest, RequestKind
+from .requests import STEP_STATES
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,31 @@ def can_accept_join(actor: Actor, request: AccessRequest) -> Decision:
     if actor.uid == request.requester:
         return deny(codes.POLICY_OWN_REQUEST)
     return ALLOWED if request.group in actor.facilitates else deny(codes.POLICY_NOT_FACILITATOR)
+
+
+def can_withdraw_invitation(actor: Actor, request: AccessRequest) -> Decision:
+    """The person who asked, or the operations team, may take an invited person out of a request."""
+    return ALLOWED if actor.uid == request.requester or actor.operates else deny(codes.POLICY_NOT_REQUESTER)
+
+
+def steps(actor: Actor, request: AccessRequest, now: datetime) -> dict[str, bool]:
+    """What a request's page offers ``actor`` now: who may take each step (this module) and whether
+    the request's state still allows it (the state machine's ``STEP_STATES``). No Cancel on an
+    applied request, no Accept or Reject on a decided join (issue 15)."""
+    state = request.state
+    decides = bool(can_decide(actor, request))
+    accepts = bool(can_accept_join(actor, request)) and state in STEP_STATES["facilitator_accept"]
+    return {
+        "decide": decides and state in STEP_STATES["approve"],
+        "reject": (decides or accepts) and state in STEP_STATES["reject"],
+        "retry": decides and state in STEP_STATES["retry"],
+        "cancel": bool(can_cancel(actor, request)) and state in STEP_STATES["cancel"],
+        "object": bool(can_object(actor, request, now)) and state in STEP_STATES["object"],
+        "accept": accepts,
+        "withdraw": bool(request.invitations)
+        and bool(can_withdraw_invitation(actor, request))
+        and state in STEP_STATES["withdraw_invitation"],
+    }
 
 
 def can_view_request(actor: Actor, request: AccessRequest) -> Decision:

@@ -1,15 +1,19 @@
 """Input checks for a new request: what a person typed, before any state exists.
 
-Each check returns the cleaned value or raises :class:`InvalidRequest` naming the field.
+Each check returns the cleaned value or raises :class:`InvalidRequest` naming the field, with a
+sentence for the person who typed it (shown next to that field): an English message id marked with
+``_`` for extraction, its names as parameters, translated by ``lib.i18n.error_text``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 
+from . import codes
 from .errors import InvalidRequest
-from .request_kinds import RequestKind, RequestLine
+from .request_kinds import FINAL_STATES, AccessRequest, RequestKind, RequestLine
 
 MAX_JUSTIFICATION = 2000
 MAX_GROUP_NAME = 100
@@ -19,25 +23,32 @@ SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def _(message: str) -> str:
+    """Marks a message id for extraction (``make i18n-extract``); the page translates it."""
+    return message
+
+
 def kind(value: RequestKind | str) -> RequestKind:
     try:
         return RequestKind(value)
     except ValueError:
-        raise InvalidRequest("kind", f"unknown kind of request {value!r}") from None
+        raise InvalidRequest("kind", _("This kind of request does not exist.")) from None
 
 
 def text(field: str, value: str, limit: int, required: bool = True) -> str:
     cleaned = value.strip()
     if required and not cleaned:
-        raise InvalidRequest(field, "is required")
+        raise InvalidRequest(field, _("Fill in this field."))
     if len(cleaned) > limit:
-        raise InvalidRequest(field, f"is longer than {limit} characters")
+        raise InvalidRequest(
+            field, _("This is too long: at most %(limit)s characters."), params={"limit": str(limit)}
+        )
     return cleaned
 
 
 def slug(field: str, value: str) -> str:
     if not SLUG.match(value):
-        raise InvalidRequest(field, "use 1 to 40 lowercase letters, digits or hyphens")
+        raise InvalidRequest(field, _("Use 1 to 40 lowercase letters, digits or hyphens."))
     return value
 
 
@@ -47,42 +58,68 @@ def lines_for(
     """The request's lines, checked for its kind (a join always has exactly its joiner's line)."""
     if kind in (RequestKind.CREATE_GROUP, RequestKind.ARCHIVE_GROUP):
         if lines:
-            raise InvalidRequest("lines", "this kind of request names no people")
+            raise InvalidRequest("lines", _("This kind of request names no people."))
         return ()
     if kind is RequestKind.JOIN:
         return (_join_line(requester, lines),)
     if not lines:
-        raise InvalidRequest("lines", "name at least one person")
+        raise InvalidRequest("lines", _("Name at least one person."))
     if len(lines) > MAX_LINES:
-        raise InvalidRequest("lines", f"name at most {MAX_LINES} people per request")
+        raise InvalidRequest(
+            "lines", _("Name at most %(limit)s people per request."), params={"limit": str(MAX_LINES)}
+        )
     seen: set[str] = set()
     for line in lines:
         _check_line(kind, line, today)
         if line.who in seen:
-            raise InvalidRequest("lines", f"{line.who} is named twice")
+            raise InvalidRequest("lines", _("%(person)s is named twice."), params={"person": line.who})
         seen.add(line.who)
     return tuple(RequestLine(line.user.strip(), line.email.strip(), line.role, line.until) for line in lines)
 
 
 def _join_line(requester: str, lines: tuple[RequestLine, ...]) -> RequestLine:
     if len(lines) > 1:
-        raise InvalidRequest("lines", "a person joins a group for themselves only")
+        raise InvalidRequest("lines", _("A person joins a group for themselves only."))
     line = lines[0] if lines else RequestLine()
     if line.user not in ("", requester) or line.email:
-        raise InvalidRequest("lines", "a person joins a group for themselves only")
+        raise InvalidRequest("lines", _("A person joins a group for themselves only."))
     return RequestLine(user=requester, role=line.role, until=line.until)
 
 
 def _check_line(kind: RequestKind, line: RequestLine, today: date) -> None:
     if line.is_invitation:
         if kind is not RequestKind.ADD_MEMBER:
-            raise InvalidRequest("lines", "name an existing account")
+            raise InvalidRequest("lines", _("Name a person who has an account."))
         if not EMAIL.match(line.email.strip()):
-            raise InvalidRequest("email", f"{line.email!r} is not an e-mail address")
-    if line.role is None and kind is not RequestKind.REMOVE_MEMBER:
-        raise InvalidRequest("role", f"choose a role for {line.who}")
+            raise InvalidRequest(
+                "email", _("“%(email)s” is not an e-mail address."), params={"email": line.email.strip()}
+            )
+    if line.role is None and kind not in (RequestKind.REMOVE_MEMBER, RequestKind.RENEW):
+        raise InvalidRequest("role", _("Choose a role for %(person)s."), params={"person": line.who})
     if line.until is not None:
         if kind is RequestKind.REMOVE_MEMBER:
-            raise InvalidRequest("until", "a removal has no end date")
+            raise InvalidRequest("until", _("A removal has no end date."))
         if line.until < today:
-            raise InvalidRequest("until", f"the end date for {line.who} is already past")
+            raise InvalidRequest(
+                "until", _("The end date for %(person)s is already past."), params={"person": line.who}
+            )
+
+
+def not_duplicate(new: AccessRequest, others: Iterable[AccessRequest]) -> None:
+    """Refuse ``new`` while an unfinished request of the same group names one of its people (or,
+    naming nobody, is of the same kind): two approvals would each apply, one over the other (issue
+    15). The error carries the other request's ``id`` so the page can link to it."""
+    who = {line.who.lower() for line in new.lines}
+    for other in others:
+        if other.group != new.group or other.state in FINAL_STATES or other.id == new.id:
+            continue
+        shared = sorted(who & {line.who.lower() for line in other.lines})
+        if shared:
+            person = next(ln.who for ln in new.lines if ln.who.lower() == shared[0])
+            message = "request #%(id)s about %(user)s in %(group)s is not finished"
+            params = {"id": str(other.id), "user": person, "group": new.group}
+            raise InvalidRequest("lines", message, codes.REQUEST_DUPLICATE, params)
+        if not who and not other.lines and other.kind is new.kind:
+            message = "request #%(id)s about %(group)s is not finished"
+            params = {"id": str(other.id), "group": new.group}
+            raise InvalidRequest("group", message, codes.REQUEST_DUPLICATE_GROUP, params)

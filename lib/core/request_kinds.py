@@ -23,6 +23,7 @@ class RequestKind(StrEnum):
     CREATE_GROUP = "create_group"
     ARCHIVE_GROUP = "archive_group"
     JOIN = "join"  # a person asking to join a group themselves (Communecter)
+    RENEW = "renew"  # extend or shorten members' end dates (``until``), nothing else
 
 
 class RequestState(StrEnum):

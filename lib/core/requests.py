@@ -61,9 +61,22 @@ __all__ = [
     "retry",
     "start_applying",
     "submit",
+    "withdraw_invitation",
 ]
 
 S = RequestState
+
+# The states in which each step is possible (each step's ``_require`` below says the same): pages
+# offer a step only then (lib/core/policy.py ``steps``).
+STEP_STATES: dict[str, frozenset[RequestState]] = {
+    "facilitator_accept": frozenset({S.AWAITING_FACILITATOR}),
+    "approve": frozenset({S.PENDING}),
+    "reject": UNDECIDED_STATES,
+    "cancel": UNDECIDED_STATES,
+    "object": frozenset({S.PENDING}),
+    "retry": frozenset({S.FAILED}),
+    "withdraw_invitation": UNDECIDED_STATES | {S.AWAITING_ACCOUNT},
+}
 
 
 def submit(
@@ -111,7 +124,7 @@ def submit(
 
 def facilitator_accept(request: AccessRequest, actor: str, now: datetime) -> AccessRequest:
     """A facilitator of the group accepts a join; operations decide next."""
-    _require(request, "facilitator_accept", S.AWAITING_FACILITATOR)
+    _require(request, "facilitator_accept", *STEP_STATES["facilitator_accept"])
     if actor == request.requester:
         raise _refused(request, "facilitator_accept", codes.REQUEST_SELF_ACCEPTANCE, "you asked to join")
     return _move(request, S.PENDING, actor, now, "accepted by a facilitator")
@@ -119,13 +132,20 @@ def facilitator_accept(request: AccessRequest, actor: str, now: datetime) -> Acc
 
 def approve(request: AccessRequest, actor: str, now: datetime, plan_checksum: str) -> AccessRequest:
     """Operations approve exactly the plan they were shown (its checksum)."""
-    _require(request, "approve", S.PENDING)
+    _require(request, "approve", *STEP_STATES["approve"])
     _not_own(request, actor, "approve")
     if request.objection_open(now):
         assert request.objection_until is not None
         until = f"{request.objection_until:%Y-%m-%d %H:%M}"
         reason = f"members may still object until {until}"
-        raise _refused(request, "approve", codes.REQUEST_OBJECTION_WINDOW_OPEN, reason)
+        raise IllegalTransition(
+            request.id,
+            request.state,
+            "approve",
+            code=codes.REQUEST_OBJECTION_WINDOW_OPEN,
+            reason=reason,
+            params={"until": request.objection_until},
+        )
     checksum = check.text("plan_checksum", plan_checksum, 128)
     to = S.AWAITING_ACCOUNT if request.invitations else S.APPROVED
     return _move(
@@ -135,7 +155,7 @@ def approve(request: AccessRequest, actor: str, now: datetime, plan_checksum: st
 
 def reject(request: AccessRequest, actor: str, now: datetime, reason: str) -> AccessRequest:
     """Operations (or, for a join, a facilitator) refuse the request, saying why."""
-    _require(request, "reject", *UNDECIDED_STATES)
+    _require(request, "reject", *STEP_STATES["reject"])
     _not_own(request, actor, "reject")
     why = check.text("reason", reason, check.MAX_JUSTIFICATION)
     return _move(request, S.REJECTED, actor, now, why, decided_by=actor, decided_at=now, reason=why)
@@ -143,7 +163,7 @@ def reject(request: AccessRequest, actor: str, now: datetime, reason: str) -> Ac
 
 def cancel(request: AccessRequest, actor: str, now: datetime) -> AccessRequest:
     """The requester withdraws the request before anyone decided."""
-    _require(request, "cancel", *UNDECIDED_STATES)
+    _require(request, "cancel", *STEP_STATES["cancel"])
     if actor != request.requester:
         raise _refused(
             request, "cancel", codes.REQUEST_NOT_REQUESTER, "only the person who asked may cancel it"
@@ -153,7 +173,7 @@ def cancel(request: AccessRequest, actor: str, now: datetime) -> AccessRequest:
 
 def object_to(request: AccessRequest, member: str, now: datetime, reason: str) -> AccessRequest:
     """A member objects during the window: the window closes, operations review (see module doc)."""
-    _require(request, "object", S.PENDING)
+    _require(request, "object", *STEP_STATES["object"])
     if not request.objection_open(now):
         reason_closed = (
             "it is not open to objections" if request.objection_until is None else "the time is over"
@@ -175,11 +195,31 @@ def account_ready(request: AccessRequest, email: str, user: str, now: datetime) 
         (i for i, ln in enumerate(request.lines) if ln.is_invitation and ln.email.lower() == wanted), None
     )
     if index is None:
-        raise InvalidRequest("email", f"no pending invitation for {email}", codes.REQUEST_UNKNOWN_INVITATION)
+        raise InvalidRequest(
+            "email", "no pending invitation for %(email)s", codes.REQUEST_UNKNOWN_INVITATION, {"email": email}
+        )
     uid = check.text("user", user, 64)
     lines = tuple(replace(ln, user=uid) if i == index else ln for i, ln in enumerate(request.lines))
     to = S.AWAITING_ACCOUNT if any(ln.is_invitation for ln in lines) else S.APPROVED
     return _move(request, to, SYSTEM_ACTOR, now, f"account {uid} for {email}", lines=lines)
+
+
+def withdraw_invitation(request: AccessRequest, email: str, actor: str, now: datetime) -> AccessRequest:
+    """Take one invited person out of a request that has not been applied. The last person gone, the
+    request is cancelled; an approved request left with nobody to wait for is ``approved`` (to apply)."""
+    _require(request, "withdraw_invitation", *STEP_STATES["withdraw_invitation"])
+    wanted = email.strip().lower()
+    lines = tuple(ln for ln in request.lines if not (ln.is_invitation and ln.email.lower() == wanted))
+    if len(lines) == len(request.lines):
+        raise InvalidRequest(
+            "email", "no pending invitation for %(email)s", codes.REQUEST_UNKNOWN_INVITATION, {"email": email}
+        )
+    note = f"invitation of {email.strip()} withdrawn"
+    if not lines:
+        return _move(request, S.CANCELLED, actor, now, note)
+    waiting = request.state is S.AWAITING_ACCOUNT and any(ln.is_invitation for ln in lines)
+    to = S.APPROVED if request.state is S.AWAITING_ACCOUNT and not waiting else request.state
+    return _move(request, to, actor, now, note, lines=lines)
 
 
 def start_applying(request: AccessRequest, actor: str, now: datetime) -> AccessRequest:
@@ -200,7 +240,7 @@ def mark_failed(request: AccessRequest, actor: str, now: datetime, error: str) -
 
 def retry(request: AccessRequest, actor: str, now: datetime) -> AccessRequest:
     """A failed request goes back to approved, to be applied again (applying is idempotent)."""
-    _require(request, "retry", S.FAILED)
+    _require(request, "retry", *STEP_STATES["retry"])
     return _move(request, S.APPROVED, actor, now, "retry", error="")
 
 

@@ -9,7 +9,7 @@ a folder is refused unless an operator confirms it, after seeing who gains and w
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .changes import AddMember, AttachGroup, Change, DetachGroup, RemoveMember, SetAcl, SetAclRules
@@ -40,8 +40,14 @@ class Impact:
     folder: str = ""  # on this folder (and ``path`` below it), when the change is a folder's
 
 
-def concerns(changes: Iterable[Change], actual: NextcloudState) -> tuple[Concern, ...]:
-    """What in ``changes`` needs a confirmation, judged against what Nextcloud holds (``actual``)."""
+def concerns(
+    changes: Iterable[Change], actual: NextcloudState, owned: Callable[[str], bool] = lambda gid: True
+) -> tuple[Concern, ...]:
+    """What in ``changes`` needs a confirmation, judged against what Nextcloud holds (``actual``).
+
+    ``owned`` tells the app's groups: a rule of another group is kept when the app sets a path's
+    rules (lib/nextcloud/gateway.py ``_set_acl_rules``), so lifting it is not a concern.
+    """
     changes = tuple(changes)
     found: list[Concern] = []
     removed = {c.uid for c in changes if isinstance(c, RemoveMember)}
@@ -53,7 +59,7 @@ def concerns(changes: Iterable[Change], actual: NextcloudState) -> tuple[Concern
         elif isinstance(c, DetachGroup):
             found.append(Concern("group_detached", folder=c.mount_point, group=c.gid))
         elif isinstance(c, SetAclRules):
-            found.extend(_dropped_denies(c, actual))
+            found.extend(_dropped_denies(c, actual, owned))
     return tuple(sorted(set(found)))
 
 
@@ -61,22 +67,31 @@ def _denies(rule: AclRule) -> int:
     return rule.mask & ~rule.permissions
 
 
-def _dropped_denies(change: SetAclRules, actual: NextcloudState) -> Iterable[Concern]:
+def _dropped_denies(
+    change: SetAclRules, actual: NextcloudState, owned: Callable[[str], bool]
+) -> Iterable[Concern]:
     folder = actual.folders.get(change.mount_point)
     if folder is None:
         return
     new = {(r.mapping_type, r.mapping_id): r for r in change.rules}
     for rule in folder.rules.get(change.path, ()):
-        if not _denies(rule):
-            continue
         after = new.get((rule.mapping_type, rule.mapping_id))
+        if not _denies(rule) or (
+            after is None and rule.mapping_type == "group" and not owned(rule.mapping_id)
+        ):
+            continue  # no restriction, or another group's rule, which the app keeps
         if after is None or _denies(rule) & ~_denies(after):
             yield Concern("deny_dropped", folder=change.mount_point, group=rule.mapping_id, path=change.path)
 
 
-def check(changes: Iterable[Change], actual: NextcloudState, confirmed: bool) -> None:
+def check(
+    changes: Iterable[Change],
+    actual: NextcloudState,
+    confirmed: bool,
+    owned: Callable[[str], bool] = lambda gid: True,
+) -> None:
     """Raise :class:`UnsafePlan` unless the plan is safe or an operator confirmed it."""
-    found = concerns(changes, actual)
+    found = concerns(changes, actual, owned)
     if found and not confirmed:
         raise UnsafePlan(found)
 

@@ -43,6 +43,9 @@ class FolderState:
     rules_problem: str = ""  # why not: "no_reader" (nobody who manages it has it mounted) | "read_failed"
     rules_reader: str = ""  # whose WebDAV view the rules come from ("" when not read)
     mounted_for_app: bool = False  # the app's account has the folder in its WebDAV tree (NEXTCLOUD.md §5.4)
+    # Desired state only: the working group's role groups. A folder holding one of them under another
+    # mount point is this folder before the group was renamed (lib/core/plan.py renames it).
+    owners: frozenset[str] = frozenset()
 
 
 @dataclass

@@ -20,6 +20,8 @@ from .changes import (
     CreateGroup,
     DetachGroup,
     RemoveMember,
+    RenameFolder,
+    RenameGroup,
     SetAcl,
     SetAclManager,
     SetAclRules,
@@ -122,6 +124,15 @@ class Words:
                 )
             case CreateFolder(mount_point=mount):
                 return Phrase(_("Create the Team folder “%(folder)s”"), {"folder": mount})
+            case RenameFolder(mount_point=mount, previous=previous):
+                return Phrase(
+                    _("Rename the Team folder “%(before)s” to “%(folder)s”: its files and rights stay"),
+                    {"before": previous, "folder": mount},
+                )
+            case RenameGroup(gid=gid, display_name=name):
+                return Phrase(
+                    _("Rename the Nextcloud group %(gid)s to “%(name)s”"), {"gid": gid, "name": name}
+                )
             case SetAcl(mount_point=mount, enabled=True):
                 return Phrase(_("Turn on rights per sub-folder in “%(folder)s”"), {"folder": mount})
             case SetAcl(mount_point=mount, enabled=False):

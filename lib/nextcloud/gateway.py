@@ -22,6 +22,8 @@ from lib.core.changes import (
     CreateGroup,
     DetachGroup,
     RemoveMember,
+    RenameFolder,
+    RenameGroup,
     SetAcl,
     SetAclManager,
     SetAclRules,
@@ -60,6 +62,8 @@ class NextcloudGateway:
             AddMember: self._add_member,
             RemoveMember: self._remove_member,
             CreateFolder: self._create_folder,
+            RenameFolder: self._rename_folder,
+            RenameGroup: self._rename_group,
             AttachGroup: self._attach_group,
             SetGroupPermissions: self._set_group_permissions,
             SetAcl: self._set_acl,
@@ -98,6 +102,7 @@ class NextcloudGateway:
         await self._read_rules(
             state, [f for f in state.folders.values() if f.acl or paths.get(f.mount_point)]
         )
+        state.folders.update(_others(folders, state.folders, managed))
         return state
 
     async def _read_rules(
@@ -287,6 +292,25 @@ class NextcloudGateway:
             self._ids[created.mount_point] = created.folder_id
         return f"folder created (id {created.folder_id})"
 
+    async def _rename_folder(self, c: RenameFolder) -> str:
+        """``POST /folders/{id}/mountpoint`` (rename_folder_json). Replayed after a lost answer, the
+        folder is found at its new mount point already; a mount point another folder holds is
+        refused by Nextcloud (rename_folder_existing_json: 400 "Mount point already exists")."""
+        await self._list_folders()
+        if c.previous not in self._ids and c.mount_point in self._ids:
+            return "folder already renamed"
+        fid = await self._folder_id(c.previous)
+        await self._ocs("POST", routes.folder(fid, "mountpoint"), data={"mountpoint": c.mount_point})
+        self._ids.pop(c.previous, None)
+        self._ids[c.mount_point] = fid
+        return f"folder {fid} renamed"
+
+    async def _rename_group(self, c: RenameGroup) -> str:
+        """``PUT /cloud/groups/{gid}`` key=displayname (NEXTCLOUD.md §4.2; setting it twice is harmless)."""
+        path = f"{routes.CLOUD}/groups/{routes.seg(c.gid)}"
+        await self._ocs("PUT", path, data={"key": "displayname", "value": c.display_name})
+        return "group renamed"
+
     async def _attach_group(self, c: AttachGroup) -> str:
         await self._require_group(
             c.gid
@@ -388,6 +412,20 @@ class NextcloudGateway:
         )
         users = data.get("users") or {}
         return [user_info(uid, raw) for uid, raw in users.items()] if isinstance(users, dict) else []
+
+    async def path_exists(self, mount: str, path: str) -> bool | None:
+        """Whether ``path`` exists in the folder ``mount``, as the app's account sees it (a PROPFIND
+        Depth 0); None when the account does not see the folder at all: it cannot tell."""
+        try:
+            await self._acl_read.rules_at(mount, path)
+            return True
+        except NotFound:
+            pass
+        try:
+            await self._acl_read.rules_at(mount, "")
+            return False
+        except NotFound:
+            return None
 
     async def get_user(self, uid: str) -> UserInfo | None:
         try:
@@ -493,6 +531,18 @@ async def _bounded(calls: list[Coroutine[Any, Any, T]], limit: int = 8) -> list[
             return await call
 
     return list(await asyncio.gather(*(one(c) for c in calls)))
+
+
+def _others(
+    folders: Mapping[str, FolderState], read: Mapping[str, FolderState], managed: Callable[[str], bool]
+) -> dict[str, FolderState]:
+    """Folders not asked for that hold one of the app's groups: a renamed or archived working
+    group's folder. Drift shows them, and a plan renames the one a renamed group had; their rules
+    are not read (``rules_readable`` false: nothing writes rules it has not seen)."""
+    others = {m: f for m, f in folders.items() if m not in read and any(managed(g) for g in f.groups)}
+    for folder in others.values():
+        folder.rules_readable, folder.rules_problem = False, "not_read"
+    return others
 
 
 def folder_state(raw: dict[str, Any]) -> FolderState:

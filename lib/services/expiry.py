@@ -14,6 +14,7 @@ from lib.i18n import gettext
 from lib.store.org_repo import StaleOrganisation
 
 from .governance import Governance
+from .notices import Teller
 
 log = logging.getLogger(__name__)
 WARNING_DAYS = 7
@@ -74,15 +75,12 @@ async def _warn(gov: Governance, m: Membership) -> bool:
         return False
     link = f"{gov.settings.page_url}/groups/{m.group}?renew={m.user}"
     facilitators = {f.user for f in gov.org().members_of(m.group) if f.role is Role.FACILITATOR} - {m.user}
+    names = await gov.display_names({m.user, *facilitators})
+    wg = gov.org().group(m.group)
     for uid in sorted(facilitators):
         lang = await gov.requests.language_of(uid)
-        subject = gettext(
-            lang,
-            "The access of %(user)s to %(group)s ends on %(until)s.",
-            user=m.user,
-            group=m.group,
-            until=m.until,
-        )
+        assert m.until is not None  # expiring_soon lists dated memberships only
+        subject = Teller(lang, names).access_ends(names[m.user], wg.name if wg else m.group, m.until)
         params = {
             "renew": {
                 "type": "highlight",

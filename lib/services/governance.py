@@ -26,7 +26,6 @@ from lib.store.journal import SqlJournal
 from lib.store.org_repo import OrgRepository, one_version_per_request
 from lib.store.unit import unit_of_work
 
-from .heap import settle
 from .memo import Memo
 from .ports import Gateway, UserInfo
 
@@ -72,7 +71,6 @@ class Governance:
         self._requests: RequestService | None = None
         self._setup: SetupService | None = None
         self._summaries: Memo[list[GroupSummary]] = Memo()
-        self._settled: Organisation | None = None
 
     def migrate(self) -> None:
         migrate(self.engine)
@@ -121,11 +119,7 @@ class Governance:
         return actor, pending if actor.operates else 0
 
     def org(self) -> Organisation:
-        org = self.orgs.load()
-        if org is not self._settled:  # a new organisation: long-lived until the next save
-            self._settled = org
-            settle()
-        return org
+        return self.orgs.load()
 
     def actor(self, uid: str) -> Actor:
         return actor_for(self.org(), uid, today=self.today())

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from lib.core.changes import AddMember, Change, RemoveMember, SetAclManager, SetAclRules
+from lib.core.model import Organisation
 from lib.core.plan import Plan
 from lib.core.safety import concerns, impacts
 from lib.core.state import NextcloudState
@@ -41,15 +42,23 @@ def _people(changes: Iterable[Change], actual: NextcloudState) -> set[str]:
 
 
 async def plan_text(
-    gov: Governance, plan: Plan, actual: NextcloudState, lang: str, limit: int | None = None
+    gov: Governance,
+    plan: Plan,
+    actual: NextcloudState,
+    lang: str,
+    limit: int | None = None,
+    *,
+    org: Organisation | None = None,
+    owned: Callable[[str], bool] = lambda gid: True,
 ) -> PlanText:
     """``plan`` in words for a reader of ``lang`` (people by display name, groups by role); the
-    first ``limit`` changes only, where a page shows a long plan in part (the concerns see all)."""
-    found = concerns(plan.changes, actual)
+    first ``limit`` changes only, where a page shows a long plan in part (the concerns see all).
+    ``org``: the organisation that names the groups (a new one being previewed), else the stored one."""
+    found = concerns(plan.changes, actual, owned)
     gained_lost = impacts(plan.changes, actual) if found else ()
     shown = plan.changes[:limit]
     uids = _people(shown, actual) | {i.who for i in gained_lost[:200] if not i.who.startswith("@")}
-    words = Words(gov.org(), await gov.display_names(uids))
+    words = Words(org or gov.org(), await gov.display_names(uids))
     return PlanText(
         tuple(say(lang, words.change(c)) for c in shown),
         tuple(say(lang, words.concern(c)) for c in found),

@@ -16,8 +16,6 @@ from datetime import UTC, datetime, timedelta
 
 from lib.core.state import NextcloudState
 
-from .heap import settle
-
 log = logging.getLogger(__name__)
 RETRY_AFTER = timedelta(seconds=60)  # after a failed read, pages wait this long before reading again
 
@@ -69,7 +67,6 @@ class Readings:
         if self.last is None or self.last.read_at <= reading.read_at:
             self.last = reading
             self.error, self._failed_at = "", None
-            settle()
 
     def forget(self) -> None:
         self.last = None

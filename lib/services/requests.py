@@ -17,7 +17,17 @@ from lib.core.errors import GovernanceError, InvalidRequest, InvalidToken
 from lib.core.expiry import apply_request
 from lib.core.model import Organisation, OrgGroup, Role
 from lib.core.plan import Plan
-from lib.core.policy import Actor, can_accept_join, can_cancel, can_decide, can_object, can_request, require
+from lib.core.policy import (
+    Actor,
+    can_accept_join,
+    can_cancel,
+    can_decide,
+    can_object,
+    can_request,
+    can_withdraw_invitation,
+    require,
+)
+from lib.core.request_checks import not_duplicate
 from lib.core.request_kinds import SYSTEM_ACTOR, AccessRequest, RequestKind, RequestLine, RequestState
 from lib.core.tokens import DecisionClaim, make_decision_token, read_decision_token
 from lib.i18n import gettext
@@ -27,6 +37,7 @@ from lib.store.requests_repo import ConcurrentUpdate, RequestRepository
 from . import decision_links as links
 from .governance import Governance
 from .memo import Memo
+from .notices import WHAT, Notice, Teller, rich_params
 from .plan_text import PlanText, plan_text
 from .sync import RequestView, StalePlan, SyncService
 
@@ -73,7 +84,8 @@ class RequestService:
     async def preview_text(self, req: AccessRequest, lang: str) -> tuple[Plan, PlanText]:
         """The plan and its sentences for a reader of ``lang`` (the request page)."""
         view = await self.view(req)
-        return view.plan, await plan_text(self.gov, view.plan, view.actual, lang)
+        text = await plan_text(self.gov, view.plan, view.actual, lang, org=view.after, owned=view.managed)
+        return view.plan, text
 
     async def view(self, req: AccessRequest) -> RequestView:
         """The request's effect against what Nextcloud holds for the people and folders it touches."""
@@ -98,14 +110,44 @@ class RequestService:
         new_group_name: str = "",
         purpose: str = "",
     ) -> AccessRequest:
+        """One request, checked, stored, and announced to whoever decides next."""
+        req = await self._checked(actor, kind, group, justification, tuple(lines), new_group_name, purpose)
+        return await self._store(actor, req)
+
+    async def submit_addition(
+        self, actor: Actor, *, group: str, justification: str, lines: Iterable[RequestLine]
+    ) -> list[AccessRequest]:
+        """An addition of several people: one request for those who have an account, another for
+        the invited ones. Approved, the first applies at once while the second waits for the
+        accounts (issue 15: one invitation held everybody back). Both are checked before either
+        is stored, so a refusal leaves nothing half-sent."""
+        lines = tuple(lines)
+        parts = [
+            p for p in (tuple(ln for ln in lines if ln.user), tuple(ln for ln in lines if not ln.user)) if p
+        ]
+        kind = RequestKind.ADD_MEMBER
+        checked = [await self._checked(actor, kind, group, justification, p, "", "") for p in parts or [()]]
+        return [await self._store(actor, req) for req in checked]
+
+    async def _checked(
+        self,
+        actor: Actor,
+        kind: RequestKind | str,
+        group: str,
+        justification: str,
+        lines: tuple[RequestLine, ...],
+        new_group_name: str,
+        purpose: str,
+    ) -> AccessRequest:
         kind = RequestKind(kind) if kind in RequestKind._value2member_map_ else kind
         if not isinstance(kind, RequestKind):
-            raise InvalidRequest("kind", "Unknown kind of request.", "request.unknown_kind")
+            raise InvalidRequest("kind", "This kind of request does not exist.", "request.unknown_kind")
         require(can_request(actor, kind, group))
-        lines = tuple(lines)
         for line in lines:
             if line.user and await self.gov.gateway.get_user(line.user) is None:
-                raise InvalidRequest("lines", f"No Nextcloud account '{line.user}'.", "request.unknown_user")
+                raise InvalidRequest(
+                    "lines", "Nobody has the account “%(user)s”.", "request.unknown_user", {"user": line.user}
+                )
         org = self.gov.org()
         req = machine.submit(
             kind=kind,
@@ -120,6 +162,11 @@ class RequestService:
             objection_days=self.gov.settings.governance_objection_days,
         )
         apply_request(org, req)  # refuses now what could never be applied (unknown group, not a member...)
+        open_states = set(RequestState) - machine.FINAL_STATES
+        not_duplicate(req, self.repo.for_group(req.group, open_states))  # one request per person at a time
+        return req
+
+    async def _store(self, actor: Actor, req: AccessRequest) -> AccessRequest:
         req = self.repo.add(req)
         self._audit(actor.uid, "request.submitted", req)
         if req.state is RequestState.PENDING:
@@ -127,6 +174,18 @@ class RequestService:
         else:
             await self._notify_facilitators(req)
         return req
+
+    async def withdraw_invitation(self, actor: Actor, rid: int, email: str) -> AccessRequest:
+        """Take an invited person out of a request; what is left is applied if it no longer waits."""
+        req = self.get(rid)
+        require(can_withdraw_invitation(actor, req))
+        changed = self.save(machine.withdraw_invitation(req, email, actor.uid, self.now()), req)
+        self._audit(actor.uid, "request.invitation_withdrawn", changed, {"email": email.strip()})
+        if changed.state is RequestState.CANCELLED:
+            await self._retract(changed)
+        elif changed.state is RequestState.APPROVED:
+            return await self.apply_approved(changed, actor.uid)
+        return changed
 
     @staticmethod
     def _last_group(org: Organisation, kind: RequestKind, group: str, lines: tuple[RequestLine, ...]) -> bool:
@@ -435,7 +494,11 @@ class RequestService:
         """One operator's notification, in their language, with single-use decision links."""
         lang = await self.language_of(op)
         plan = view.plan if view else Plan()
-        text = await plan_text(self.gov, plan, view.actual, lang) if view else PlanText(())
+        text = (
+            await plan_text(self.gov, plan, view.actual, lang, org=view.after, owned=view.managed)
+            if view
+            else PlanText(())
+        )
 
         def _(message: str, **params: object) -> str:
             return gettext(lang, message, **params)
@@ -475,47 +538,40 @@ class RequestService:
 
     @staticmethod
     def _what(req: AccessRequest) -> str:
-        return {
-            RequestKind.ADD_MEMBER: "add people",
-            RequestKind.CHANGE_ROLE: "change a role",
-            RequestKind.REMOVE_MEMBER: "remove people",
-            RequestKind.CREATE_GROUP: "create a working group",
-            RequestKind.ARCHIVE_GROUP: "archive a working group",
-            RequestKind.JOIN: "join a working group",
-        }[req.kind]
+        return WHAT[req.kind]
 
     async def _notify_simple(
-        self, users: Iterable[str], req: AccessRequest, message: str, **params: object
+        self, users: Iterable[str], req: AccessRequest, compose: Callable[[Teller, str], Notice | None]
     ) -> None:
+        """Each of ``users`` told, in their own language, what ``compose`` says concerns them."""
         page = f"{self.gov.settings.page_url}/requests/{req.id}"
-        await self.gov.people(users)  # one round for everybody's language
+        everyone = {*users, req.requester, *req.people, *([req.decided_by] if req.decided_by else [])}
+        names = await self.gov.display_names(everyone)  # one round for names and languages
+        wg = self.gov.org().group(req.group)
+        rich = rich_params(req, names, req.new_group_name or (wg.name if wg else req.group), page)
 
         async def tell(uid: str) -> None:
-            lang = await self.language_of(uid)
-            subject = gettext(lang, message, **params)
-            link = {"request": {"type": "highlight", "id": str(req.id), "name": f"#{req.id}", "link": page}}
+            notice = compose(Teller(await self.language_of(uid), names), uid)
+            if notice is None:
+                return
+            used = {k: v for k, v in rich.items() if "{" + k + "}" in notice.subject}
             try:
-                await self.gov.gateway.notify(uid, "{request} " + subject, link, "", page)
+                await self.gov.gateway.notify(uid, notice.subject, used, notice.message[:3900], page)
             except Exception as exc:
                 log.warning("could not notify %s: %s", uid, exc)
 
         await asyncio.gather(*(tell(uid) for uid in sorted(set(users))))
 
     async def _notify_outcome(self, req: AccessRequest) -> None:
-        msg = {
-            RequestState.APPLIED: "Your request was approved and applied.",
-            RequestState.REJECTED: "Your request was rejected: %(reason)s",
-        }.get(req.state)
-        if msg:
-            await self._notify_simple({req.requester} | set(req.people), req, msg, reason=req.reason)
+        await self._notify_simple({req.requester} | set(req.people), req, lambda t, uid: t.outcome(req, uid))
 
     async def _notify_failure(self, req: AccessRequest) -> None:
         ops = self._operators(self.gov.org())
-        await self._notify_simple(ops, req, "Applying the request failed: %(error)s", error=req.error)
+        await self._notify_simple(ops, req, lambda t, _uid: t.failure(req))
 
     async def _notify_facilitators(self, req: AccessRequest) -> None:
         facs = {m.user for m in self.gov.org().members_of(req.group) if m.role is Role.FACILITATOR}
-        await self._notify_simple(facs - {req.requester}, req, "A person asks to join your working group.")
+        await self._notify_simple(facs - {req.requester}, req, lambda t, _uid: t.join_asked(req))
 
     async def _retract(self, req: AccessRequest) -> None:
         """Once decided, the other operators' notifications go (NEXTCLOUD.md §3.4)."""

@@ -82,8 +82,13 @@ def slug_for(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:41].strip("-")
 
 
-def template_org(form: TemplateForm, operations: Iterable[str]) -> Organisation:
-    """The organisation the template describes, checked as a hand-written file would be."""
+def template_org(
+    form: TemplateForm, operations: Iterable[str], found: dict[str, set[str]] | None = None
+) -> Organisation:
+    """The organisation the template describes, checked as a hand-written file would be.
+
+    ``found``: who Nextcloud already has in the organisation-wide groups (board, members, all) by
+    their reference: they stay, so that starting from the template takes nobody out of them."""
     form = form.cleaned()
     if not form.name:
         raise SetupError("name", _("Give the organisation a name."))
@@ -95,7 +100,13 @@ def template_org(form: TemplateForm, operations: Iterable[str]) -> Organisation:
     folder = "" if form.folder in ("", form.group_name) else form.folder
     group = WorkingGroup(slug, form.group_name, mount_point=folder)
     team = tuple(Membership(OrgGroup.OPERATIONS.value, uid) for uid in dict.fromkeys(operations))
-    return checked(Organisation(name=form.name, working_groups=(group,), memberships=team), "folder")
+    kept = tuple(
+        Membership(ref, uid)
+        for ref, uids in sorted((found or {}).items())
+        if ref != OrgGroup.OPERATIONS
+        for uid in sorted(uids)
+    )
+    return checked(Organisation(name=form.name, working_groups=(group,), memberships=team + kept), "folder")
 
 
 def with_operations(org: Organisation, operations: Iterable[str]) -> Organisation:
@@ -220,6 +231,16 @@ class SetupService:
             if wanted in (u.uid.casefold(), u.display_name.casefold(), u.email.casefold())
         ]  # fmt: skip
         return matches[0].uid if len(matches) == 1 else None
+
+    async def template(self, form: TemplateForm, users: str) -> Organisation:
+        """The template's organisation, keeping who Nextcloud has in the board, members and all groups."""
+        people = await self.accounts(users)
+        naming = Organisation(name="").naming
+        refs = (OrgGroup.BOARD.value, OrgGroup.MEMBERS.value, OrgGroup.ALL.value)
+        found = {ref: await self.gov.gateway.group_members(naming.gid(ref)) for ref in refs}
+        org = template_org(form, people, found)
+        await self.check_new_folder(org)
+        return org
 
     async def check_new_folder(self, org: Organisation) -> None:
         """The template's folder must be new: an existing one is adopted, not taken over."""

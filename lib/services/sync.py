@@ -76,6 +76,7 @@ class RequestView:
     plan: Plan
     actual: NextcloudState
     managed: Callable[[str], bool]
+    after: Organisation  # the organisation with the request in it (it names a group being created)
 
 
 def scope_of(org: Organisation, desired: NextcloudState) -> Scope:
@@ -160,7 +161,7 @@ class SyncService:
             mount_points=scope.folders,
             rule_paths=rule_paths,
         )
-        return RequestView(request_plan(was, will, actual, managed, scope), actual, managed)
+        return RequestView(request_plan(was, will, actual, managed, scope), actual, managed, after)
 
     def commit(
         self,
@@ -179,7 +180,7 @@ class SyncService:
         (``within``: a request's new state, audit entries), the organisation (StaleOrganisation if
         someone saved since ``version``), the journal run. Returns the run to apply with ``run``.
         """
-        check(view.plan.changes, view.actual, confirmed)
+        check(view.plan.changes, view.actual, confirmed, view.managed)
         run_id = f"request-{request_id}-{new_run_id()}" if request_id is not None else new_run_id()
         with self.gov.unit():
             within()
@@ -194,19 +195,22 @@ class SyncService:
         org: Organisation | None = None,
         expected_checksum: str | None = None,
         confirmed: bool = False,
+        within: Callable[[], object] = lambda: None,
     ) -> tuple[Plan, ApplyResult]:
-        """Apply the whole organisation's plan (editing, import, repair, expiry): refused when it
-        is not the one the actor was shown, or unsafe and not confirmed (lib/core/safety.py)."""
+        """Apply the whole organisation's plan (editing, import, repair): refused when it is not
+        the one the actor was shown, or unsafe and not confirmed (lib/core/safety.py). ``within``:
+        the caller's writes (saving the organisation) in the transaction that writes the journal."""
         snap = await self.snapshot(org)
         current = snap.plan
         if expected_checksum is not None and current.checksum != expected_checksum:
             raise StalePlan(expected_checksum, current.checksum)
-        check(current.changes, snap.actual, confirmed)
+        check(current.changes, snap.actual, confirmed, snap.managed)
         run_id = new_run_id()
-        self.gov.journal.begin(run_id, current.changes, actor, None)
-        self.gov.audit.append(
-            actor, "plan.apply", f"{len(current)} change(s)", {"checksum": current.checksum}
-        )
+        with self.gov.unit():
+            within()
+            self.gov.journal.begin(run_id, current.changes, actor, None)
+            detail = {"checksum": current.checksum}
+            self.gov.audit.append(actor, "plan.apply", f"{len(current)} change(s)", detail)
         result = await self.run(run_id, actor)
         self._after_apply(snap, org, result)
         return current, result

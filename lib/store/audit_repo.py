@@ -247,14 +247,19 @@ class SqlAuditLog:
         buf = io.StringIO()
         w = csv.writer(buf)
         w.writerow(["seq", "at", "actor", "action", "subject", "hash"])
-        for e in self.entries(f):
-            # a leading =,+,-,@ would make a spreadsheet run a formula: quote it as text
-            w.writerow([e.seq, e.at, csv_cell(e.actor), e.action, csv_cell(e.subject), e.hash])
+        for row in self.csv_rows(f):
+            w.writerow(row)
             if buf.tell() > 65536:
                 yield buf.getvalue()
                 buf.seek(0)
                 buf.truncate()
         yield buf.getvalue()
+
+    def csv_rows(self, f: AuditFilter | None = None) -> Iterator[list[str]]:
+        """Each entry as CSV cells (seq, at, actor, action, subject, hash); a leading =,+,-,@ would
+        make a spreadsheet run a formula: such a cell is quoted as text."""
+        for e in self.entries(f):
+            yield [str(e.seq), e.at, csv_cell(e.actor), e.action, csv_cell(e.subject), e.hash]
 
 
 def _changed(last: AuditEntry, now: AuditEntry | None) -> str:

@@ -20,7 +20,7 @@ def make_engine(url: str) -> Engine:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine = create_engine(url)
+    engine = create_engine(url, hide_parameters=True)  # request texts and names stay out of error logs
     _ping_when_idle(engine)
     if engine.dialect.name == "sqlite":
 

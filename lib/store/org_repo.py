@@ -66,9 +66,14 @@ class OrgRepository:
         self._lock = threading.Lock()
 
     def version(self) -> int:
-        """The stored version; inside a unit of work that saved the organisation, the saved one."""
+        """The version this context works on. Inside a unit of work that saved the organisation, the
+        saved one; within an HTTP request, the one ``load`` gave it (a save expecting it then fails
+        if anybody saved since, instead of overwriting their change); elsewhere, the database's."""
         if (unit := current_unit(self._engine)) is not None and (saved := unit.find(_SAVED)) is not None:
             return int(saved[0])
+        view = _view.get()
+        if view is not None and view.version is not None:
+            return view.version
         with self._reads.connect() as conn:
             v = conn.execute(select(_VERSION)).scalar()
         return int(v or 0)

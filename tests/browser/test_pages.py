@@ -41,7 +41,7 @@ def test_a_facilitator_request_is_approved_by_an_operator_and_applied(person: An
     page.click(f"text=#{rid}")
     page.wait_for_selector("text=What approval will change in Nextcloud")
     plan = page.inner_text(".gov-plan")
-    assert "add nora to gt-communication-membres" in plan
+    assert "Add Nora Haddad to Communication (contributors)" in plan
     claire.shot("request-plan")
     page.click("text=Approve and apply")
     page.wait_for_selector("text=applied")

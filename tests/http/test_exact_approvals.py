@@ -68,3 +68,26 @@ def test_a_plan_changed_by_someone_meanwhile_applies_nothing_and_shows_the_new_p
     assert "no longer those you were shown" in r.text
     assert "Nothing: Nextcloud already matches." in r.text  # the new plan, shown
     assert demo.gov.requests.get(rid).state is RequestState.PENDING
+
+
+def test_an_organisation_change_that_removes_many_people_is_saved_only_once_confirmed(
+    demo: RunningApp,
+) -> None:
+    from tests.http.test_pages_admin import confirmed
+
+    wg = demo.gov.org().group("communication")
+    assert wg is not None
+    form = {"mode": "update", "slug": wg.slug, "name": wg.name, "purpose": wg.purpose, "archived": "1"}
+    members = set(demo.standin.groups["gt-communication-membres"])
+    version = demo.gov.orgs.version()
+    with demo.client("claire") as c:
+        preview = c.post("/ui/organisation/groups", data=form)
+        assert "These changes need a confirmation" in preview.text and 'name="confirmed"' in preview.text
+        refused = c.post("/ui/organisation/groups", data=confirmed(preview.text, **form))
+        assert refused.status_code == 409 and "tick the box" in refused.text
+        assert demo.gov.orgs.version() == version  # nothing saved
+        assert demo.standin.groups["gt-communication-membres"] == members  # nothing applied
+        done = c.post("/ui/organisation/groups", data={**confirmed(preview.text, **form), "confirmed": "1"})
+    assert done.status_code == 200, done.text
+    assert demo.gov.orgs.version() == version + 1
+    assert not demo.standin.groups["gt-communication-membres"]

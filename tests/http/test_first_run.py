@@ -327,3 +327,15 @@ def test_the_stage_follows_the_organisation() -> None:
     adopted = Organisation(name="Organisation", working_groups=(WorkingGroup("com", "Com"),))
     assert stage_of(adopted) is Stage.NO_OPERATIONS
     assert stage_of(with_operations(adopted, ["claire"])) is Stage.READY
+
+
+def test_the_template_takes_nobody_out_of_the_board_group_nextcloud_already_has(running: RunningApp) -> None:
+    """A real Nextcloud often has a board group already: starting from the template keeps its members."""
+    running.standin.add_group("ca", "sophie")
+    with running.client("admin") as c:
+        preview = c.post("/ui/setup/template", data=TEMPLATE)
+        assert "Remove" not in text(preview.text).split("What saving will change in Nextcloud", 1)[1]
+        done = c.post("/ui/setup/template", data=confirmed(preview.text, **TEMPLATE))
+    assert done.status_code == 200, done.text
+    assert running.standin.groups["ca"] == {"sophie"}
+    assert [m.user for m in running.gov.org().members_of(OrgGroup.BOARD)] == ["sophie"]

@@ -117,6 +117,8 @@ async def test_read_state_after_applying_a_plan_is_what_was_applied(gateway: Nex
             "Interne/Secret": {AclRule("group", "gt-com", 31, 0), AclRule("user", "alice", 1, 1)},
         },
         folder_id=state.folders[MOUNT].folder_id,
+        rules_reader=ADMIN,  # read as the app's account: gt-ops, attached, has it mounted for it
+        mounted_for_app=True,
     )
     assert state == NextcloudState(
         groups={"gt-ops": {ADMIN}, "gt-com": {"alice", "bob"}},
@@ -164,8 +166,9 @@ async def test_reading_state_takes_calls_per_folder_not_per_user(
 
     state = await gateway.read_state(managed, mounts)
 
-    # group list + one member list per group + folder list + one PROPFIND per ACL folder
-    assert len(standin.calls) == 2 + 2 * folders
+    # group list + one member list per group + folder list + the app account's groups
+    # + one (Depth infinity) PROPFIND per ACL folder
+    assert len(standin.calls) == 3 + 2 * folders
     assert len(state.groups["gt-0"]) == members + 1
     assert state.folders["Folder 0"].rules == {"Sub": {AclRule("group", "gt-0", 2, 0)}}
 

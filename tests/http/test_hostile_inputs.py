@@ -121,13 +121,13 @@ def test_a_nul_byte_in_the_audit_search_finds_nothing_instead_of_failing(on_db: 
         for field in ("text", "actor", "action"):
             r = c.get("/ui/audit", params={field: "request\x00"})
             assert r.status_code == 200, field
-            assert "request:1" not in r.text
+            assert "Request #1" not in r.text
             assert c.get("/api/audit.csv", params={field: "a\x00b"}).status_code == 200
-        assert "request:1" in c.get("/ui/audit", params={"text": "request"}).text
+        assert "Request #1" in c.get("/ui/audit", params={"text": "request"}).text
 
 
 def test_the_audit_csv_defuses_a_leading_tab_or_carriage_return(on_db: RunningApp) -> None:
     on_db.gov.audit.append("\tclaire", "test.action", "\r=cmd", {})
     with on_db.client("sophie") as c:
         rows = list(csv.reader(io.StringIO(c.get("/api/audit.csv").text, newline="")))
-    assert rows[-1][2:5] == ["'\tclaire", "test.action", "'\r=cmd"]
+    assert [rows[-1][2], *rows[-1][4:6]] == ["'\tclaire", "test.action", "'\r=cmd"]

@@ -20,7 +20,7 @@ def test_the_matrix_shows_five_folders_a_page_and_finds_one_by_its_group_name(
         second = c.get("/ui/matrix", params={"page": 2})
         found = c.get("/ui/matrix", params={"q": "atelier 37"})
         none = c.get("/ui/matrix", params={"q": "<b>nothing</b>"})
-    assert len(folder_headers(first.text)) == 5 and "60 folder(s)" in first.text
+    assert len(folder_headers(first.text)) == 5 and "60 folders" in first.text
     assert "Page 1 of 12" in first.text and "Next folders" in first.text
     assert set(folder_headers(first.text)).isdisjoint(folder_headers(second.text))
     assert folder_headers(found.text) == ["Atelier 37"] and "gt-atelier-37-animateurs" in found.text

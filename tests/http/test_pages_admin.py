@@ -146,7 +146,7 @@ def test_operations_repair_a_member_added_by_hand(app: RunningApp) -> None:
         assert 'class="gov-drift"' in page.text
         r = c.post("/ui/matrix/repair", data={"checksum": hidden(page.text, "checksum")})
     assert r.status_code == 200
-    assert "1 changes applied." in r.text
+    assert "1 change applied." in r.text
     assert "nora" not in app.standin.groups["gt-communication-membres"]
     assert "None: Nextcloud matches the organisation." in r.text
 
@@ -321,8 +321,9 @@ def test_the_audit_log_shows_an_intact_chain_and_filters_by_actor(app: RunningAp
         malik = c.get("/ui/audit", params={"actor": "malik"})
         bad_date = c.get("/ui/audit", params={"since": "yesterday"})
     assert "Chain check OK: the 2 entries are intact" in everything.text
-    assert "request:1" in everything.text and "request:2" in everything.text
-    assert "request:2" in malik.text and "request:1" not in malik.text
+    assert "Request #1" in everything.text and "Request #2" in everything.text
+    assert "Request approved" in everything.text and "Claire Dubois" in everything.text  # words, names
+    assert "Request #2" in malik.text and "Request #1" not in malik.text
     assert bad_date.status_code == 422 and 'id="err-audit-since"' in bad_date.text
 
 
@@ -343,8 +344,10 @@ def test_the_audit_csv_lists_the_entries_and_defuses_formula_cells(app: RunningA
         r = c.get("/api/audit.csv")
     assert r.status_code == 200
     assert r.headers["content-disposition"] == 'attachment; filename="governance-audit.csv"'
-    lines = r.text.splitlines()
-    assert lines[0] == "seq,at,actor,action,subject,hash" and len(lines) == 3
+    assert r.text.startswith("\ufeff")  # a spreadsheet reads it as UTF-8
+    lines = r.text.removeprefix("\ufeff").splitlines()
+    assert lines[0] == "No.,When (UTC),Account,Action,Action code,Subject,Hash" and len(lines) == 3
+    assert ",claire,Request approved,request.approved,request:1," in lines[1]
     assert "'=HYPERLINK" in lines[2] and "'@SUM(1)" in lines[2]
 
 
@@ -377,10 +380,10 @@ def test_the_member_list_csv_has_names_and_roles_and_defuses_formulas(app: Runni
         r = c.get("/api/groups/communication/members.csv")
         missing = c.get("/api/groups/nowhere/members.csv")
     assert r.status_code == 200 and r.headers["content-disposition"].startswith("attachment")
-    lines = r.text.splitlines()
-    assert lines[0] == "uid,display_name,role,until"
-    assert "alice,Alice Martin,facilitator," in lines
-    assert "yann,'=Yann,reader," in lines
+    lines = r.text.removeprefix("\ufeff").splitlines()
+    assert lines[0] == "Account,Name,E-mail,Role,Until"
+    assert "alice,Alice Martin,alice@example.org,facilitator," in lines
+    assert "yann,'=Yann,yann@example.org,reader," in lines
     assert missing.status_code == 404
 
 

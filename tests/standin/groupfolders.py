@@ -165,10 +165,17 @@ async def remove_group(request: Request, s: State, uid: str) -> Response:
 
 @route()
 async def set_acl(request: Request, s: State, uid: str) -> Response:
-    """POST /folders/{id}/acl ``acl`` 0/1 (enable_acl_json, disable_acl_json)."""
+    """POST /folders/{id}/acl ``acl`` 0/1 (enable_acl_json, disable_acl_json).
+
+    Disabling deletes every ACL-manager mapping of the folder (groupfolders lib/Folder/FolderManager.php
+    ``setFolderACL``: ``if ($acl === false) delete from group_folders_manage where folder_id``; seen live
+    on 20.1.18: re-enabling gives ``manage: []``); the rules stay (group_folders_acl is not touched).
+    """
     require_admin(s, uid)
     folder = existing(request, s)
     folder.acl = str((await params(request)).get("acl", "0")).lower() in ("1", "true")
+    if not folder.acl:
+        folder.manage = []
     return changed(request, s, folder)
 
 

@@ -176,6 +176,21 @@ async def delete_group(request: Request, s: State, uid: str) -> Response:
     return ocs(request)
 
 
+@route()
+async def update_group(request: Request, s: State, uid: str) -> Response:
+    """PUT /cloud/groups/{gid} ``key=displayname&value=`` (no recording: upstream GroupsController
+    ::updateGroup and NEXTCLOUD.md §4.3: 998 group missing, 999 a key other than displayname)."""
+    require_admin(s, uid)
+    gid = request.path_params["gid"]
+    if gid not in s.groups:
+        raise OcsError(NOT_FOUND, "Group does not exist")
+    body = await params(request)
+    if body.get("key") != "displayname":
+        raise OcsError(999)
+    s.group_names[gid] = str(body.get("value", "")) or gid
+    return ocs(request)
+
+
 def _members(request: Request, s: State, uid: str) -> list[str]:
     require_admin(s, uid)
     gid = request.path_params["gid"]
@@ -264,6 +279,7 @@ def routes() -> list[Route]:
         ("/cloud/groups/details", list_groups_details, ["GET"]),
         ("/cloud/groups/{gid}", group_members, ["GET"]),
         ("/cloud/groups/{gid}", delete_group, ["DELETE"]),
+        ("/cloud/groups/{gid}", update_group, ["PUT"]),
         ("/cloud/groups/{gid}/users", group_members, ["GET"]),
         ("/cloud/groups/{gid}/users/details", group_members_details, ["GET"]),
     ]

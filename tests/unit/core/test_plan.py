@@ -14,6 +14,7 @@ from lib.core.changes import (
     CreateGroup,
     DetachGroup,
     RemoveMember,
+    RenameFolder,
     SetAcl,
     SetAclManager,
     SetAclRules,
@@ -203,7 +204,9 @@ def test_applying_the_plan_yields_the_desired_state_on_what_the_app_manages(
     org: Organisation, actual: NextcloudState
 ) -> None:
     desired = desired_of(org)
-    result = apply_to_state(actual, plan(desired, actual, managed), is_foreign=foreign(desired))
+    changes = plan(desired, actual, managed)
+    result = apply_to_state(actual, changes, is_foreign=foreign(desired))
+    renamed = {c.mount_point: c.previous for c in changes if isinstance(c, RenameFolder)}
     owned = rule_owner(managed, app_users(desired))
     app = desired.app_group
     unborn = {g for g, m in desired.groups.items() if not m and g not in actual.groups and g != app}
@@ -213,7 +216,7 @@ def test_applying_the_plan_yields_the_desired_state_on_what_the_app_manages(
         elif gid != app:  # the app's group: only where rules are written (test_app_group_*)
             assert result.groups[gid] == members
     for mount, want in desired.folders.items():
-        got, before = result.folders[mount], actual.folders.get(mount, FolderState(mount))
+        got, before = result.folders[mount], actual.folders.get(renamed.get(mount, mount), FolderState(mount))
         wanted = {g: b for g, b in want.groups.items() if g not in unborn}
         assert {g: b for g, b in got.groups.items() if managed(g) and g not in unborn | {app}} == wanted
         if want.rules:  # ACL flag and managers are the app's where it sets rules; never switched off
@@ -373,3 +376,14 @@ def test_a_group_nobody_is_in_and_nextcloud_lacks_is_neither_created_nor_attache
     assert not any(r.mapping_id in ("tous", "operations") for r in rules.rules)
     existing = NextcloudState(groups={"operations": set()})
     assert AttachGroup("Com", "operations", 15) in plan(desired_of(COM), existing, managed).changes
+
+
+def test_an_unreadable_folder_the_organisation_rules_gets_the_apps_group_so_the_next_reading_sees_it() -> (
+    None
+):
+    actual = unreadable(in_sync(COM), "Com")
+    del actual.folders["Com"].groups[APP_GID]
+    changes = plan(desired_of(COM), actual, managed).changes
+    assert changes == (AttachGroup("Com", APP_GID, 31),)
+    actual.folders["Com"].mounted_for_app = True  # through another group: nothing to attach
+    assert plan(desired_of(COM), actual, managed).is_empty

@@ -20,6 +20,7 @@ from lib.services.governance import Governance
 from lib.services.sync import StalePlan, managed_by
 from lib.settings import Settings
 from lib.store.counting import count_transactions
+from lib.store.org_repo import one_version_per_request
 from tests.conftest import SECRET
 from tests.fakes import FakeGateway
 
@@ -65,7 +66,7 @@ def fake(gov: Governance) -> FakeGateway:
 
 
 def ask_to_add(gov: Governance, uid: str = "erin", group: str = "com") -> int:
-    alice = actor_for(gov.org(), "alice", today=TODAY)
+    alice = actor_for(gov.org(), {"com": "alice", "sport": "bob"}[group], today=TODAY)
     line = RequestLine(user=uid, role=Role.CONTRIBUTOR)
     req = asyncio.run(
         gov.requests.submit(alice, kind="add_member", group=group, justification="Helps", lines=[line])
@@ -202,3 +203,23 @@ def test_a_request_left_applying_by_a_crash_ends_applied_once_its_journal_is_fin
     asyncio.run(resume_unfinished(nc, gov.journal, gov.audit))
     [settled] = asyncio.run(svc.settle_interrupted())
     assert settled.state is RequestState.APPLIED and "erin" in nc.state.groups["gt-com-membres"]
+
+
+def test_two_approvals_at_once_both_land_in_the_organisation_and_in_nextcloud(gov: Governance) -> None:
+    nc = fake(gov)
+    first, second = ask_to_add(gov, "erin"), ask_to_add(gov, "f1", group="sport")
+    svc = gov.requests
+    sums = {rid: asyncio.run(svc.preview(svc.get(rid))).checksum for rid in (first, second)}
+
+    async def both() -> list[RequestState]:
+        claire, olga = (actor_for(gov.org(), uid, today=TODAY) for uid in ("claire", "olga"))
+        done = await asyncio.gather(
+            svc.approve(claire, first, sums[first]), svc.approve(olga, second, sums[second])
+        )
+        return [r.state for r in done]
+
+    assert asyncio.run(both()) == [RequestState.APPLIED, RequestState.APPLIED]
+    one_version_per_request()  # a new context: read the organisation again
+    org = gov.org()
+    assert {("com", "erin"), ("sport", "f1")} <= {(m.group, m.user) for m in org.memberships}
+    assert "erin" in nc.state.groups["gt-com-membres"] and "f1" in nc.state.groups["gt-sport-membres"]
