@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 i18n-extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext:2 -k ngettext:1,2 -k N_ -o lib/locale/messages.pot ex_app lib/services lib/core_messages.py lib/core/wording.py lib/core/request_checks.py lib/core/orgfile.py templates
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext:2 -k ngettext:1,2 -k N_ -o lib/locale/messages.pot ex_app lib/services lib/core_messages.py lib/core/wording.py lib/core/request_checks.py lib/core/orgfile.py lib/core/adopt.py templates
 	$(BIN)/pybabel update -i lib/locale/messages.pot -d lib/locale -D messages
 
 .PHONY: i18n-extract install run demo-reset test test-fast lint bench register verify-audit translations clean

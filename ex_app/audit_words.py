@@ -39,6 +39,7 @@ ACTIONS = {
     "plan.apply": _("Changes applied to Nextcloud"),
     "nextcloud.apply": _("Nextcloud changed"),
     "nextcloud.apply_failed": _("A change to Nextcloud failed"),
+    "nextcloud.skip": _("A change the organisation no longer wanted was not made in Nextcloud"),
     "organisation.changed": _("Organisation changed"),
     "organisation.adopted": _("Organisation taken over from Nextcloud"),
     "drift.adopted": _("Change made in Nextcloud kept"),

@@ -28,6 +28,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 OPEN_PATHS = frozenset({"heartbeat"})  # as nc_py_api: AppAPI's health check carries no signature
+# AppAPI's own calls: always with an empty user (app_api AppAPIService::enableExApp
+# ``requestToExApp($exApp, '/enabled?enabled=1', null, 'PUT')``; exapp_incoming.json incoming_01, 03, 12, 14).
+# A Nextcloud user there did not come from AppAPI: refused (tests/http/test_route_policy.py).
+APPAPI_ONLY_PATHS = frozenset({"init", "enabled"})
 
 
 class Refused(Exception):
@@ -70,5 +74,9 @@ class AppAPIAuth:
         except Refused as why:
             log.info("refused a request to %s: %s", scope["path"], why)
             await PlainTextResponse("Unauthorized", status_code=401)(scope, receive, send)
+            return
+        if scope["username"] and scope["path"].strip("/") in APPAPI_ONLY_PATHS:
+            log.info("refused a request to %s: a user on a call of AppAPI's own", scope["path"])
+            await PlainTextResponse("Forbidden", status_code=403)(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -7,9 +7,12 @@ import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.routing import iter_route_contexts
 from nc_py_api.ex_app import set_handlers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -20,7 +23,7 @@ from lib.services.ports import Gateway
 from lib.settings import Settings
 
 from .auth import AppAPIAuth
-from .deps import Caller, get_caller
+from .deps import Caller, CallerDep, get_caller
 from .errors import status_for
 from .lifecycle import make_enabled_handler
 from .log_filters import redact_server_logs
@@ -85,8 +88,31 @@ def create_app(
     app.include_router(requests.router)
     for module in (matrix, audit, organisation, stats, setup):
         app.include_router(module.router)
+    _serve_api_schema(app)
     _install_error_handlers(app)
     return app
+
+
+API_SCHEMA_PATH = "/api/openapi.json"
+
+
+def api_schema(app: FastAPI) -> dict[str, Any]:
+    """OpenAPI of the JSON/CSV API (``/api/*``) only: the pages are htmx fragments, not an API."""
+    routes = [r for r in iter_route_contexts(app.routes) if (r.path or "").startswith("/api/")]
+    version = app.state.gov.settings.app_version
+    return get_openapi(title="Governance API", version=version, routes=routes)
+
+
+def _serve_api_schema(app: FastAPI) -> None:
+    """Served behind AppAPI auth (the middleware) to a logged-in Nextcloud user only, never on a
+    public route: FastAPI's own ``openapi_url`` stays off (issue 13, "served to authenticated users")."""
+    cached: list[dict[str, Any]] = []
+
+    @app.get(API_SCHEMA_PATH, include_in_schema=False)
+    async def openapi_schema(caller: CallerDep) -> JSONResponse:
+        if not cached:
+            cached.append(api_schema(app))
+        return JSONResponse(cached[0])
 
 
 def _lang(request: Request) -> str:

@@ -13,7 +13,7 @@ from lib.core.changes import Change
 @dataclass
 class JournalEntry:
     change: Change
-    status: str = "pending"  # pending | running | done | failed
+    status: str = "pending"  # pending | running | done | failed | skipped
     answer: str = ""
     error: str = ""
     attempts: int = 0
@@ -29,44 +29,85 @@ class JournalRun:
         return next(e for e in self.entries if e.change.key == change.key)
 
 
+FINISHED = ("done", "skipped")
+
+
 class FakeJournal:
-    """The ``Journal`` port in memory: runs keep their changes in plan order."""
+    """The ``Journal`` port in memory: runs keep their changes in plan order.
+
+    One process: a run is busy while a task of it claimed it and did not release it; ``taken``
+    lets a test play another process taking a run over (the next step raises RunTakenOver).
+    """
 
     def __init__(self) -> None:
         self.runs: dict[str, JournalRun] = {}
+        self.applying: set[str] = set()
+        self.taken: set[str] = set()
+        self.beats: list[str] = []
 
     def begin(self, run_id: str, changes: Sequence[Change], actor: str, request_id: int | None) -> None:
         if run_id not in self.runs:
             self.runs[run_id] = JournalRun(actor, request_id, [JournalEntry(c) for c in changes])
 
+    def claim(self, run_id: str) -> bool:
+        if run_id in self.applying or run_id in self.taken or self.run_status(run_id) == "done":
+            return False
+        self.applying.add(run_id)
+        return True
+
+    def beat(self, run_id: str) -> bool:
+        self.beats.append(run_id)
+        return run_id not in self.taken
+
+    def release(self, run_id: str) -> None:
+        self.applying.discard(run_id)
+
+    def busy(self, request_id: int) -> bool:
+        return any(self.runs[r].request_id == request_id for r in self.applying)
+
     def pending(self, run_id: str) -> list[Change]:
-        return [e.change for e in self.runs[run_id].entries if e.status != "done"]
+        return [e.change for e in self.runs[run_id].entries if e.status not in FINISHED]
+
+    def _step(self, run_id: str, change: Change) -> JournalEntry:
+        from lib.services.ports import RunTakenOver
+
+        if run_id in self.taken:
+            raise RunTakenOver(run_id)
+        return self.runs[run_id].entry(change)
 
     def mark_running(self, run_id: str, change: Change) -> None:
-        entry = self.runs[run_id].entry(change)
+        entry = self._step(run_id, change)
         entry.status, entry.attempts = "running", entry.attempts + 1
 
     def mark_done(self, run_id: str, change: Change, answer: str) -> None:
-        entry = self.runs[run_id].entry(change)
+        entry = self._step(run_id, change)
         entry.status, entry.answer = "done", answer
 
     def mark_failed(self, run_id: str, change: Change, error: str) -> None:
-        entry = self.runs[run_id].entry(change)
+        entry = self._step(run_id, change)
         entry.status, entry.error = "failed", error
 
+    def mark_skipped(self, run_id: str, change: Change, reason: str) -> None:
+        entry = self._step(run_id, change)
+        entry.status, entry.error = "skipped", reason
+
     def unfinished_runs(self) -> list[str]:
-        return [run_id for run_id, run in self.runs.items() if any(e.status != "done" for e in run.entries)]
+        return [
+            run_id
+            for run_id, run in self.runs.items()
+            if run_id not in self.applying and any(e.status not in FINISHED for e in run.entries)
+        ]
 
     def open_run_of(self, request_id: int) -> str | None:
         runs = [r for r, run in self.runs.items() if run.request_id == request_id]
-        return next((r for r in reversed(runs) if r in self.unfinished_runs()), None)
+        return next((r for r in reversed(runs) if self.run_status(r) != "done"), None)
 
     def run_status(self, run_id: str) -> str | None:
         run = self.runs.get(run_id)
         if run is None:
             return None
         statuses = {e.status for e in run.entries}
-        return "failed" if "failed" in statuses else "done" if statuses <= {"done"} else "running"
+        return "failed" if "failed" in statuses else "done" if statuses <= set(FINISHED) else "running"
 
     def statuses(self, run_id: str) -> list[str]:
         return [e.status for e in self.runs[run_id].entries]

@@ -23,12 +23,14 @@ from lib.core.policy import (
     sees_emails,
 )
 from lib.core.state import FolderState, NextcloudState
+from lib.core.wording import Words
+from lib.i18n import say
 from lib.nextcloud.errors import NextcloudError
 from lib.services.governance import Governance
 from lib.services.plan_text import plan_text
 from lib.store.org_repo import StaleOrganisation
 
-from ..deps import Caller, CallerDep, GovDep, WriterDep
+from ..deps import Caller, CallerDep, DriftRepairerDep, GovDep, OrgEditorDep
 from ..render import Fragments, env, render
 from .oversight import MEMBER_DRIFT, error, pushed, refused, right_text, unread
 
@@ -236,7 +238,7 @@ async def drift_section(caller: CallerDep, gov: GovDep, dpage: int = 1) -> HTMLR
 
 @router.post("/ui/matrix/repair", response_class=HTMLResponse)
 async def repair(
-    caller: WriterDep,
+    caller: DriftRepairerDep,
     gov: GovDep,
     checksum: Annotated[str, Form()] = "",
     confirmed: Annotated[str, Form()] = "",
@@ -262,7 +264,7 @@ async def repair(
 
 
 @router.post("/ui/matrix/adopt", response_class=HTMLResponse)
-async def adopt_drift(caller: WriterDep, gov: GovDep, key: Annotated[str, Form()] = "") -> HTMLResponse:
+async def adopt_drift(caller: OrgEditorDep, gov: GovDep, key: Annotated[str, Form()] = "") -> HTMLResponse:
     """Accept one hand-made membership change into the organisation (Nextcloud is left as it is)."""
     decision = can_edit_org(caller.actor)
     if not decision:
@@ -356,10 +358,14 @@ async def explain_page(
     person = matches[0] if len(matches) == 1 else None
     shown = person is not None and known and where is not False
     answer = explain(org, desired, person.uid, folder, path) if person and shown else None
+    words = Words(org)  # groups by working group and role, not Nextcloud ids
     response = render(
         caller, "explain.html", "matrix", answer=answer, user=user, folder=folder, path=path,
         unknown_folder=bool(folder) and not known, folders=list(desired.folders), person=person,
         no_person=bool(user) and not matches, choices=matches if len(matches) > 1 else (),
         no_path=where is False, unchecked_path=where is None, right_text=lambda b: right_text(caller, b),
+        group_text=lambda gid: say(caller.lang, words.group(gid)),
+        rules_text=lambda rules: ", ".join(say(caller.lang, words.mapping(r.mapping_type, r.mapping_id))
+                                           for r in rules),
     )  # fmt: skip
     return pushed(response, caller, "/explain", {"user": user, "folder": folder, "path": path})

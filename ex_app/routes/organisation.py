@@ -22,7 +22,7 @@ from lib.core.plan import Plan, plan
 from lib.core.policy import (
     can_edit_org,
 )
-from lib.i18n import error_text
+from lib.i18n import error_text, say
 from lib.nextcloud.errors import NextcloudError
 from lib.services.governance import Governance
 from lib.services.plan_text import plan_text
@@ -30,7 +30,7 @@ from lib.services.sync import managed_by
 from lib.store.org_repo import StaleOrganisation
 
 from .. import org_yaml
-from ..deps import Caller, CallerDep, GovDep, WriterDep
+from ..deps import Caller, CallerDep, GovDep, OrgEditorDep
 from ..render import Fragments, render
 from .oversight import attachment, error, pushed, refused, right_text, unread
 
@@ -207,7 +207,7 @@ async def organisation_page(caller: CallerDep, gov: GovDep, q: str = "", page: s
 
 @router.post("/ui/organisation/groups", response_class=HTMLResponse)
 async def save_group(
-    caller: WriterDep,
+    caller: OrgEditorDep,
     gov: GovDep,
     mode: Annotated[str, Form()],
     slug: Annotated[str, Form()] = "",
@@ -295,7 +295,7 @@ async def _uploaded_text(caller: Caller, file: UploadFile) -> str:
 
 @router.post("/ui/organisation/import", response_class=HTMLResponse)
 async def import_yaml(
-    caller: WriterDep,
+    caller: OrgEditorDep,
     gov: GovDep,
     yaml_text: Annotated[str, Form()] = "",
     file: Annotated[UploadFile | None, File()] = None,
@@ -367,7 +367,8 @@ async def render_adopt(caller: Caller, gov: Governance, status: int = 200, **ctx
     org = adoption.organisation
     counts = Counter(m.group for m in org.memberships)
     return render(
-        caller, "adopt.html", "org", status=status, proposal=org, notes=adoption.notes, checksum=checksum,
+        caller, "adopt.html", "org", status=status, proposal=org, checksum=checksum,
+        notes=[say(caller.lang, getattr(n, "phrase", n)) for n in adoption.notes],
         unreadable=adoption.unreadable, first_plan=adoption.first_plan,
         version=gov.orgs.version(), counts=counts, right_text=lambda b: right_text(caller, b), **ctx,
     )  # fmt: skip
@@ -381,7 +382,7 @@ async def adopt_preview(caller: CallerDep, gov: GovDep) -> HTMLResponse:
 
 @router.post("/ui/organisation/adopt", response_class=HTMLResponse)
 async def adopt_save(
-    caller: WriterDep, gov: GovDep, checksum: Annotated[str, Form()], version: Annotated[int, Form()]
+    caller: OrgEditorDep, gov: GovDep, checksum: Annotated[str, Form()], version: Annotated[int, Form()]
 ) -> HTMLResponse:
     """Save the proposal shown, as it was shown; Nextcloud itself is not changed."""
     decision = can_edit_org(caller.actor)

@@ -7,16 +7,17 @@ from dataclasses import replace
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse
 
+from lib.core.explain import reach
 from lib.core.model import ROLE_RIGHT, Right, Role, WorkingGroup
 from lib.core.paging import page_number, paginate, search
-from lib.core.policy import can_request, can_search_people, sees_emails
+from lib.core.policy import can_request, can_search_people, can_view_person, sees_emails
 from lib.core.request_kinds import FINAL_STATES, AccessRequest, RequestKind, RequestState
 from lib.services.governance import Governance, GroupSummary
 
 from ..deps import Caller, CallerDep, GovDep
 from ..render import env, render
 from . import setup
-from .oversight import pushed
+from .oversight import pushed, right_text
 
 router = APIRouter(prefix="/ui")
 
@@ -163,3 +164,25 @@ async def people(
     if not sees_emails(a):
         found = [replace(u, email="") for u in found]
     return HTMLResponse(_OPTIONS.render(people=found), headers={"Cache-Control": "no-store"})
+
+
+@router.get("/person/{uid}", response_class=HTMLResponse)
+async def person(uid: str, caller: CallerDep, gov: GovDep) -> HTMLResponse:
+    """Everything a person can reach and why: their groups with end dates, then each folder and
+    sub-folder with their right there (the desired state, as on the explanation page)."""
+    decision = can_view_person(caller.actor, uid)
+    if not decision:
+        raise HTTPException(403, caller._(decision.reason))
+    org = gov.org()
+    account = await gov.gateway.get_user(uid)
+    memberships = org.memberships_of(uid)
+    if account is None and not memberships:
+        raise HTTPException(404, caller._("Nobody has the account “%(user)s”.", user=uid))
+    groups = {wg.slug: wg.name for wg in org.working_groups}
+    reached = reach(org, gov.sync.desired(org), uid)
+    return render(
+        caller, "person.html", "matrix" if caller.actor.reads_all else "groups", uid=uid,
+        name=account.display_name if account else uid, memberships=memberships, group_names=groups,
+        reached=reached, role_labels={r.value: caller._(label) for r, label in ROLE_LABELS.items()},
+        right_text=lambda bits: right_text(caller, bits),
+    )  # fmt: skip

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from lib.core.errors import GovernanceError, InvalidRequest
 from lib.core.model import Role
-from lib.core.policy import can_decide, can_view_request, steps
+from lib.core.policy import can_decide, can_see_decisions, can_view_request, steps
 from lib.core.request_checks import MAX_JUSTIFICATION
 from lib.core.request_kinds import UNDECIDED_STATES, AccessRequest, RequestLine, RequestState
 from lib.i18n import error_text
@@ -100,8 +100,24 @@ async def _listed(svc: RequestService, requests: list[AccessRequest]) -> dict[st
 
 @router.get("/ui/requests", response_class=HTMLResponse)
 async def my_requests(caller: CallerDep, svc: RequestsDep) -> HTMLResponse:
+    """The caller's requests, and the joins waiting for someone: the caller, as a facilitator of the
+    group (their queue), or, for the operations team, the group's facilitators (issue 15)."""
+    a, now = caller.actor, svc.now()
     mine = svc.repo.by_requester(caller.uid)
-    return render(caller, "requests.html", "mine", requests=mine, **await _listed(svc, mine))
+    joins = svc.repo.in_states({RequestState.AWAITING_FACILITATOR})
+    for_me = [r for r in joins if steps(a, r, now)["accept"]]
+    for_others = [r for r in joins if a.operates and r not in for_me]
+    org = svc.gov.org()
+    awaited = {
+        r.group: sorted(m.user for m in org.members_of(r.group) if m.role is Role.FACILITATOR)
+        for r in for_others
+    }
+    listed = await _listed(svc, [*mine, *for_me, *for_others])
+    listed["names"] |= await svc.gov.display_names({u for users in awaited.values() for u in users})
+    return render(
+        caller, "requests.html", "mine", requests=mine, for_me=for_me, for_others=for_others, awaited=awaited,
+        **listed,
+    )  # fmt: skip
 
 
 @router.get("/ui/requests/{rid}", response_class=HTMLResponse)
@@ -111,7 +127,7 @@ async def request_page(rid: int, caller: CallerDep, svc: RequestsDep) -> HTMLRes
 
 @router.get("/ui/decide", response_class=HTMLResponse)
 async def to_decide(caller: CallerDep, svc: RequestsDep) -> HTMLResponse:
-    if not caller.actor.is_operations:
+    if not can_see_decisions(caller.actor):
         return render(
             caller,
             "message.html",

@@ -26,7 +26,7 @@ from lib.services.setup import (
     with_operations,
 )
 
-from ..deps import Caller, CallerDep, GovDep, WriterDep
+from ..deps import Caller, CallerDep, GovDep, SetterUpDep
 from ..render import render
 from .organisation import confirm_or_apply
 from .oversight import refused, unread
@@ -106,7 +106,7 @@ async def setup(caller: CallerDep, gov: GovDep) -> HTMLResponse:
 
 @router.post("/setup/template", response_class=HTMLResponse)
 async def setup_from_template(
-    caller: WriterDep,
+    caller: SetterUpDep,
     gov: GovDep,
     name: Annotated[str, Form()] = "",
     group_name: Annotated[str, Form()] = "",
@@ -175,7 +175,7 @@ async def _team_page(caller: Caller, gov: Governance, status: int = 200, **ctx: 
 
 @router.post("/setup/operations", response_class=HTMLResponse)
 async def save_operations(
-    caller: WriterDep,
+    caller: SetterUpDep,
     gov: GovDep,
     users: Annotated[str, Form()] = "",
     checksum: Annotated[str, Form()] = "",

@@ -49,9 +49,34 @@ from .model import (
 )
 from .plan import Plan
 from .state import FolderState, NextcloudState
+from .wording import Phrase, right_phrase
 
 ROLE_OF_RIGHT = {Right.MANAGE: Role.FACILITATOR, Right.MODIFY: Role.CONTRIBUTOR, Right.CONSULT: Role.READER}
 Planner = Callable[[Organisation], Plan]
+
+
+def _(message: str) -> str:
+    """Marks a message id for extraction (``make i18n-extract``); the page translates it."""
+    return message
+
+
+def _english(value: str | Phrase) -> str:
+    if isinstance(value, str):
+        return value
+    params = {k: _english(v) for k, v in value.params.items()}
+    return value.message % params if params else value.message
+
+
+class Note(str):
+    """A note for the operator: its English text (logs, tests) and its :class:`Phrase`, which the page
+    tells in the reader's language (``lib.i18n.say``)."""
+
+    phrase: Phrase
+
+    def __new__(cls, message: str, **params: str | Phrase) -> Note:
+        note = super().__new__(cls, _english(Phrase(message, dict(params))))
+        note.phrase = Phrase(message, dict(params))
+        return note
 
 
 @dataclass(frozen=True)
@@ -117,14 +142,19 @@ class _Adopter:
         for gid in sorted(attached - refs.keys() - self.org_refs.keys()):
             if not is_admin_group(gid):
                 self.notes.append(
-                    f"Group {gid} is not named like the organisation's groups: it stays as it is in "
-                    "Nextcloud (members, folders, rules), outside the organisation."
+                    Note(
+                        _(
+                            "Group %(gid)s is not named like the organisation's groups: it stays as it is"
+                            " in Nextcloud (members, folders, rules), outside the organisation."
+                        ),
+                        gid=gid,
+                    )
                 )
         groups = tuple(self._working_group(f, slugs[f.mount_point], refs) for f in folders)
         memberships = self._memberships(refs)
         for gid in sorted(self.actual.groups.keys() - attached - refs.keys() - self.org_refs.keys()):
             if not is_admin_group(gid):
-                self.notes.append(f"Group {gid} is on no folder: left out.")
+                self.notes.append(Note(_("Group %(gid)s is on no folder: left out."), gid=gid))
         org = Organisation(name, groups, memberships, self.naming)
         unreadable = tuple((f.mount_point, f.rules_problem) for f in folders if not f.rules_readable)
         first_plan = planner(org).changes if planner is not None else ()
@@ -175,7 +205,15 @@ class _Adopter:
         if bits in {int(r) for r in Right}:
             return [Grant(ref, Right.NONE), Grant(ref, Right(bits))]
         right = right_for(bits)
-        self.notes.append(f"{gid} has {bits} on {folder.mount_point}: will get {int(right) | default}.")
+        self.notes.append(
+            Note(
+                _("%(gid)s has the rights “%(bits)s” on “%(folder)s”: it will get %(right)s."),
+                gid=gid,
+                bits=right_phrase(bits),
+                folder=folder.mount_point,
+                right=right_phrase(int(right) | default),
+            )
+        )
         return [Grant(ref, right)] if right & ~default else []
 
     def _rule_grants(self, folder: FolderState, refs: dict[str, str]) -> list[Grant]:
@@ -191,8 +229,17 @@ class _Adopter:
                     grants.append(Grant(ref, right_for(rule.permissions), path))
                 elif not exact:
                     self.notes.append(
-                        f"ACL rule on {folder.mount_point}/{path} for {rule.mapping_type} {rule.mapping_id} "
-                        f"(mask {rule.mask}) stays as it is in Nextcloud: the organisation does not say it."
+                        Note(
+                            _(
+                                "The rule on “%(folder)s/%(path)s” for %(who)s sets only some rights"
+                                " (%(mask)s): it stays as it is in Nextcloud; the organisation does not"
+                                " say it."
+                            ),
+                            folder=folder.mount_point,
+                            path=path,
+                            who=rule.mapping_id,
+                            mask=right_phrase(rule.mask),
+                        )
                     )
         return grants
 

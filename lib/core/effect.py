@@ -49,6 +49,11 @@ def touched(before: NextcloudState, after: NextcloudState) -> Touched:
         for mount in before.folders.keys() | after.folders.keys()
         if _folder_key(before.folders.get(mount)) != _folder_key(after.folders.get(mount))
     }
+    if folders and after.app_group and after.app_account:
+        # writing a folder's rules may need the app's group holding its account (lib/core/plan.py
+        # ``_app_access``): read whether it does, so as not to create or fill it again
+        groups.add(after.app_group)
+        users.add(after.app_account)
     return Touched(
         frozenset(users),
         frozenset(groups),
@@ -86,6 +91,8 @@ def request_plan(
             if gid in after.groups or gid in actual.groups  # gone from both: nothing to do
         },
         display_names={g: n for g, n in after.display_names.items() if g in scope.groups},
+        app_group=after.app_group,  # attached by the plan where it must write rules it cannot see
+        app_account=after.app_account,
     )
     have = NextcloudState(
         groups={gid: actual.groups[gid] & scope.users for gid in scope.groups if gid in actual.groups}

@@ -191,3 +191,29 @@ def find_person(typed: str, candidates: Iterable[Person]) -> tuple[Person, ...]:
 def _folded(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.strip())
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What a person can do on one folder or ruled sub-path (``path`` "" for the whole folder)."""
+
+    mount_point: str
+    path: str
+    effective: int
+    why: Explanation
+
+
+def reach(org: Organisation, state: NextcloudState, user: str) -> tuple[Reach, ...]:
+    """Every folder and ruled sub-path ``user`` can reach in ``state``, with why (the person view:
+    issue 15). A ruled sub-path is listed when its right differs from its folder's."""
+    found: list[Reach] = []
+    for mount in sorted(state.folders):
+        whole = explain(org, state, user, mount, "")
+        if not whole.mounted:
+            continue
+        found.append(Reach(mount, "", whole.effective, whole))
+        for path in sorted(state.folders[mount].rules):
+            there = explain(org, state, user, mount, path)
+            if there.effective != whole.effective:
+                found.append(Reach(mount, path, there.effective, there))
+    return tuple(found)

@@ -176,7 +176,9 @@ class NextcloudGateway:
         touched group exists, and the touched folders with their rules.
 
         Calls: 1 per person, at most 1 for the groups none of them is in, 1 folder list when a
-        folder is touched, 1 PROPFIND per touched folder with ACLs. Group members not named are
+        folder is touched, then as ``read_state`` for the touched folders' rules (the account's
+        groups, 1 PROPFIND per folder with ACLs, members of managing groups where the account does
+        not see the folder). Group members not named are
         not read: ``groups`` holds each existing touched group with the touched people in it.
         """
         self._managed = managed
@@ -192,13 +194,10 @@ class NextcloudGateway:
         if mount_points:
             folders = await self._list_folders()
             state.folders = {m: folders[m] for m in mount_points if m in folders}
-            with_acl = [f for f in state.folders.values() if f.acl]
             paths = rule_paths or {}
-            rules = await _bounded(
-                [self._acl_read.rules(f.mount_point, paths.get(f.mount_point, ())) for f in with_acl]
-            )
-            for folder, folder_rules in zip(with_acl, rules, strict=True):
-                folder.rules = folder_rules
+            # as read_state: by someone who sees every rule; ``known={}``: only some members are known
+            ruled = [f for f in state.folders.values() if f.acl or paths.get(f.mount_point)]
+            await self._read_rules(state, ruled, known={})
         return state
 
     async def _groups_of(self, uid: str) -> set[str]:

@@ -1,7 +1,10 @@
 """Periodic work inside the ExApp process (AppAPI offers no cron to ExApps: NEXTCLOUD.md §7).
 
 Several processes may share one database: a lease row in ``locks`` lets only one of them run a task
-at a time (lib/store/requests_repo.RequestRepository.try_lock).
+at a time (lib/store/requests_repo.RequestRepository.try_lock). Resuming interrupted runs needs no
+lease: each run is taken over atomically once its holder is silent (lib/store/journal.py), so every
+process looks every ``RESUME_INTERVAL`` seconds and a dead worker's run is resumed within
+STALE_AFTER + RESUME_INTERVAL seconds (issue 13: it took ten minutes under the expiry lease).
 """
 
 from __future__ import annotations
@@ -9,20 +12,29 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from lib.core.changes import Change
+from lib.core.still_wanted import still_wanted
+from lib.nextcloud.errors import NextcloudError
+
 if TYPE_CHECKING:
+    from .apply import ApplyResult
     from .governance import Governance
 
 log = logging.getLogger(__name__)
 EXPIRY_INTERVAL = 300.0  # seconds
 CHAIN_INTERVAL = 3600.0
+RESUME_INTERVAL = 10.0  # one indexed query when nothing is left to resume
 
 
 def start(gov: Governance) -> list[asyncio.Task[None]]:
-    """Tasks this process runs: expiry once across processes; each process keeps its own reading."""
+    """Tasks this process runs: expiry once across processes; each process keeps its own reading and
+    looks for runs to resume."""
     return [
+        asyncio.create_task(_every(gov, "", RESUME_INTERVAL, resume_and_settle)),
         asyncio.create_task(_every(gov, "expiry", EXPIRY_INTERVAL, _expiry)),
         asyncio.create_task(_every(gov, "", gov.settings.governance_read_interval, _read, first=False)),
         asyncio.create_task(_every(gov, "", CHAIN_INTERVAL, _check_chain, first=False)),
@@ -39,16 +51,36 @@ async def _read(gov: Governance) -> None:
     await gov.sync.snapshot()
 
 
-async def _expiry(gov: Governance) -> None:
+async def resume_and_settle(gov: Governance) -> list[ApplyResult]:
+    """Resume the runs whose holder died, with what the organisation still wants of them, then
+    settle the requests they leave "applying" (applied, or failed and retryable)."""
     from .apply import resume_unfinished
+
+    results: list[ApplyResult] = []
+    if gov.journal.unfinished_runs():
+        try:
+            await gov.sync.snapshot()  # tells the gateway which groups the app owns before it resumes
+            results = await resume_unfinished(
+                gov.gateway, gov.journal, gov.audit, wanted=lambda: still_wanted_now(gov), unit=gov.unit
+            )
+        except NextcloudError as exc:  # unreachable: the runs stay resumable, the next look tries again
+            log.warning("resuming interrupted runs failed: %s", exc)
+        finally:
+            gov.sync.readings.forget()  # that reading is from before the resumed changes
+    await gov.requests.settle_interrupted()
+    return results
+
+
+def still_wanted_now(gov: Governance) -> Callable[[Change], bool]:
+    """The current organisation's filter of journalled changes (lib/core/still_wanted.py)."""
+    desired = gov.sync.desired(gov.org())
+    return lambda change: still_wanted(change, desired)
+
+
+async def _expiry(gov: Governance) -> None:
     from .expiry import run_expiry
     from .invitations import complete_invitations
 
-    if gov.journal.unfinished_runs():
-        await gov.sync.snapshot()  # tells the gateway which groups the app owns before it resumes a run
-        await resume_unfinished(gov.gateway, gov.journal, gov.audit)
-        gov.sync.readings.forget()  # that reading is from before the resumed changes
-    await gov.requests.settle_interrupted()
     await run_expiry(gov, gov.today())
     await complete_invitations(gov)
 

@@ -82,24 +82,56 @@ class Gateway(Protocol):
     async def delete_notification(self, user: str, object_id: str) -> None: ...
 
 
+class RunTakenOver(Exception):
+    """Another process took the run over (this one was silent too long): stop applying it."""
+
+
 class Journal(Protocol):
-    """Write-ahead journal of plan runs: a crash resumes a run without applying anything twice."""
+    """Write-ahead journal of plan runs: a crash resumes a run without applying anything twice.
+
+    A run is held by the process applying it, which says so at each step and every few seconds
+    (``beat``); another process may take it over (``claim``) only once that holder is silent.
+    """
 
     def begin(self, run_id: str, changes: Sequence[Change], actor: str, request_id: int | None) -> None:
-        """Record a run and its changes; a no-op when the run already exists."""
+        """Record a run and its changes, held by this process; a no-op when the run already exists."""
+        ...
+
+    def claim(self, run_id: str) -> bool:
+        """Hold the run to apply it now: False when another process (or task) is applying it."""
+        ...
+
+    def beat(self, run_id: str) -> bool:
+        """Say this process still applies the run; False when another took it over."""
+        ...
+
+    def release(self, run_id: str) -> None:
+        """This process stopped applying the run (finished, failed or cancelled)."""
+        ...
+
+    def mark_skipped(self, run_id: str, change: Change, reason: str) -> None:
+        """The change is not applied: the organisation no longer wants it (lib/core/still_wanted.py)."""
+        ...
+
+    def busy(self, request_id: int) -> bool:
+        """Whether a run of the request is applied now, here or by a live process."""
         ...
 
     def pending(self, run_id: str) -> list[Change]:
-        """Changes of the run not yet done, in plan order."""
+        """Changes of the run not yet done (nor skipped), in plan order."""
         ...
 
-    def mark_running(self, run_id: str, change: Change) -> None: ...
+    def mark_running(self, run_id: str, change: Change) -> None:
+        """Raises RunTakenOver when another process holds the run now."""
+        ...
 
     def mark_done(self, run_id: str, change: Change, answer: str) -> None: ...
 
     def mark_failed(self, run_id: str, change: Change, error: str) -> None: ...
 
-    def unfinished_runs(self) -> list[str]: ...
+    def unfinished_runs(self) -> list[str]:
+        """Runs left running whose holder is silent (dead), oldest first: to resume."""
+        ...
 
     def open_run_of(self, request_id: int) -> str | None:
         """The newest run of a request that did not finish (failed or interrupted)."""

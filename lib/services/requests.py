@@ -259,10 +259,13 @@ class RequestService:
     async def settle_interrupted(self) -> list[AccessRequest]:
         """Requests left "applying" by a process that stopped: applied once their journal run is
         done (resume_unfinished finished it), failed (and retryable) when it stopped on an error.
-        A run still running belongs to a live process, or is resumed first (background.py)."""
+        A run still running belongs to a live process, or is resumed first (background.py); a run
+        applied by a live process (busy: its heartbeat is fresh) is settled by that process."""
         settled = []
         for req in self.repo.in_states({RequestState.APPLYING}):
             assert req.id is not None
+            if self.gov.journal.busy(req.id):
+                continue
             run_id = self.gov.journal.open_run_of(req.id)
             status = self.gov.journal.run_status(run_id) if run_id else "done"
             if status == "running":

@@ -1,18 +1,30 @@
-"""The apply journal in the database (implements lib.services.ports.Journal)."""
+"""The apply journal in the database (implements lib.services.ports.Journal).
+
+Liveness (issue 13): each run names the process applying it (``holder``, one id per journal, that
+is per process) and when that process last said so (``heartbeat``: every journal step, and every
+few seconds while a Nextcloud call runs, lib/services/apply.py). A run is taken over only by an
+``UPDATE ... WHERE`` its holder is silent for ``stale_after`` seconds, so two processes never apply
+one run at once, and a dead process's run is resumed within seconds, not after a 10-minute lease.
+"""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lib.core.changes import Change, change_from_data
+from lib.services.ports import RunTakenOver
 
 from .db import reader
 from .tables import journal_changes, journal_runs
 from .unit import guard, reading, writing
+
+STALE_AFTER = 15.0  # seconds of silence after which a run's holder counts as dead
+FINISHED = ("done", "skipped")
 
 
 def _now() -> datetime:
@@ -22,16 +34,29 @@ def _now() -> datetime:
 class SqlJournal:
     """Every change is written before it runs and marked after: a restart resumes, never repeats."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, stale_after: float = STALE_AFTER) -> None:
         self._engine = engine
         self._reads = reader(engine)  # single-statement reads
+        self.holder = uuid.uuid4().hex  # this process
+        self.stale_after = stale_after
+        self._reserved: set[str] = set()  # begun here: the task that began it applies it
+        self._applying: set[str] = set()  # claimed by a task of this process, not yet released
+
+    def _stale_before(self) -> datetime:
+        return _now() - timedelta(seconds=self.stale_after)
+
+    def _silent(self) -> ColumnElement[bool]:
+        """The run's holder is silent: dead, or none (released runs, runs from before revision 0005)."""
+        c = journal_runs.c
+        return or_(c.holder.is_(None), c.heartbeat.is_(None), c.heartbeat < self._stale_before())
 
     def begin(self, run_id: str, changes: Sequence[Change], actor: str, request_id: int | None) -> None:
-        """Record the run and each change "pending"; an existing run is resumed ("running").
+        """Record the run and each change "pending", held by this process (whose task applies it).
 
         Inside a unit of work the run is written with the unit (the decision and its journal are
         one commit); each later step (:meth:`mark_running`, :meth:`mark_done`) is a short
-        transaction of its own. Calling it again for a run that is running writes nothing.
+        transaction of its own. Calling it again for an existing run writes nothing: applying it
+        starts with :meth:`claim`.
         """
         with reading(self._engine, self._reads) as conn:
             status = conn.execute(
@@ -40,23 +65,78 @@ class SqlJournal:
         if status is None:
             try:
                 with writing(self._engine) as conn, guard(self._engine, conn):
-                    self._write_run(conn, run_id, changes, actor, request_id)
-                return
-            except IntegrityError:  # another process wrote it meanwhile: resume it
-                status = "?"
-        if status != "running":
-            with writing(self._engine) as conn:
-                conn.execute(
-                    update(journal_runs).where(journal_runs.c.run_id == run_id).values(status="running")
+                    self._write_run(conn, run_id, changes, actor, request_id, self.holder)
+                self._reserved.add(run_id)
+            except IntegrityError:  # another process wrote it meanwhile: it holds it
+                pass
+
+    def claim(self, run_id: str) -> bool:
+        """Hold the run to apply it: begun here and not yet applied, failed (a retry), or held by a
+        silent process (resume). Atomic: of two processes claiming at once, one wins."""
+        if run_id in self._applying:
+            return False
+        if run_id in self._reserved:  # held since begin: no write (each step checks it is still ours)
+            self._reserved.discard(run_id)
+            self._applying.add(run_id)
+            return True
+        c = journal_runs.c
+        mine_idle = c.holder == self.holder  # held here, yet no task of this process applies it
+        takeable = or_(c.status == "failed", mine_idle, self._silent())
+        with writing(self._engine) as conn:
+            taken = conn.execute(
+                update(journal_runs)
+                .where(c.run_id == run_id, c.status != "done", takeable)
+                .values(status="running", holder=self.holder, heartbeat=_now())
+            ).rowcount
+        if taken:
+            self._applying.add(run_id)
+        return bool(taken)
+
+    def beat(self, run_id: str) -> bool:
+        with writing(self._engine) as conn:
+            return bool(self._beat(conn, run_id))
+
+    def _beat(self, conn: Connection, run_id: str) -> int:
+        c = journal_runs.c
+        return conn.execute(
+            update(journal_runs).where(c.run_id == run_id, c.holder == self.holder).values(heartbeat=_now())
+        ).rowcount
+
+    def release(self, run_id: str) -> None:
+        """In this process only: the heartbeat stops and other processes take over once it is stale
+        (the request of a finished run is settled by whoever applied it, or by settle_interrupted)."""
+        self._applying.discard(run_id)
+        self._reserved.discard(run_id)
+
+    def busy(self, request_id: int) -> bool:
+        c = journal_runs.c
+        with reading(self._engine, self._reads) as conn:
+            rows = conn.execute(
+                select(c.run_id, c.holder).where(
+                    c.request_id == request_id, c.holder.is_not(None), ~self._silent()
                 )
+            ).all()
+        return any(r.holder != self.holder or r.run_id in self._applying | self._reserved for r in rows)
 
     @staticmethod
     def _write_run(
-        conn: Connection, run_id: str, changes: Sequence[Change], actor: str, request_id: int | None
+        conn: Connection,
+        run_id: str,
+        changes: Sequence[Change],
+        actor: str,
+        request_id: int | None,
+        holder: str,
     ) -> None:
+        now = _now()
         conn.execute(
             insert(journal_runs).values(
-                run_id=run_id, actor=actor, request_id=request_id, created_at=_now(), status="running"
+                run_id=run_id,
+                actor=actor,
+                request_id=request_id,
+                created_at=now,
+                status="running",
+                holder=holder,
+                heartbeat=now,
             )
         )
         if changes:
@@ -79,13 +159,15 @@ class SqlJournal:
         with reading(self._engine, self._reads) as conn:
             rows = conn.execute(
                 select(journal_changes.c.change)
-                .where(journal_changes.c.run_id == run_id, journal_changes.c.status != "done")
+                .where(journal_changes.c.run_id == run_id, journal_changes.c.status.not_in(FINISHED))
                 .order_by(journal_changes.c.seq)
             )
             return [change_from_data(r.change) for r in rows]
 
     def _mark(self, run_id: str, change: Change, status: str, answer: str = "") -> None:
         with writing(self._engine) as conn:
+            if not self._beat(conn, run_id):  # another process took the run over: it applies it now
+                raise RunTakenOver(run_id)
             conn.execute(
                 update(journal_changes)
                 .where(journal_changes.c.run_id == run_id, journal_changes.c.change_key == change.key)
@@ -95,10 +177,10 @@ class SqlJournal:
                 conn.execute(
                     update(journal_runs).where(journal_runs.c.run_id == run_id).values(status="failed")
                 )
-            elif status == "done":
+            elif status in FINISHED:
                 left = conn.execute(
                     select(journal_changes.c.id).where(
-                        journal_changes.c.run_id == run_id, journal_changes.c.status != "done"
+                        journal_changes.c.run_id == run_id, journal_changes.c.status.not_in(FINISHED)
                     )
                 ).first()
                 if left is None:
@@ -115,11 +197,22 @@ class SqlJournal:
     def mark_failed(self, run_id: str, change: Change, error: str) -> None:
         self._mark(run_id, change, "failed", error)
 
+    def mark_skipped(self, run_id: str, change: Change, reason: str) -> None:
+        self._mark(run_id, change, "skipped", reason)
+
     def unfinished_runs(self) -> list[str]:
+        """Runs left running by a silent holder, or held here with no task applying them; one cheap
+        indexed query (lib/services/background.py asks every few seconds)."""
+        c = journal_runs.c
+        mine_idle = c.holder == self.holder
         with reading(self._engine, self._reads) as conn:
-            return [
-                r.run_id for r in conn.execute(select(journal_runs).where(journal_runs.c.status == "running"))
-            ]
+            rows = conn.execute(
+                select(c.run_id)
+                .where(c.status == "running", or_(self._silent(), mine_idle))
+                .order_by(c.created_at)
+            ).all()
+        busy = self._applying | self._reserved
+        return [r.run_id for r in rows if r.run_id not in busy]
 
     def open_run_of(self, request_id: int) -> str | None:
         """The newest run of a request that did not finish (failed or interrupted): a retry resumes it."""

@@ -75,6 +75,11 @@ journal_runs = Table(
     Column("request_id", Integer, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("status", String(16), nullable=False),  # running | done | failed
+    # Revision 0005: the process applying the run and when it last said so (SqlJournal.claim).
+    Column("holder", String(64), nullable=True),
+    Column("heartbeat", DateTime(timezone=True), nullable=True),
+    Index("ix_journal_runs_status", "status"),
+    Index("ix_journal_runs_request", "request_id"),
 )
 
 journal_changes = Table(
@@ -85,7 +90,7 @@ journal_changes = Table(
     Column("seq", Integer, nullable=False),
     Column("change", JSON, nullable=False),
     Column("change_key", Text, nullable=False),
-    Column("status", String(16), nullable=False),  # pending | running | done | failed
+    Column("status", String(16), nullable=False),  # pending | running | done | failed | skipped
     Column("answer", Text, nullable=False, default=""),
     Column("updated_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("run_id", "seq", name="uq_journal_change"),

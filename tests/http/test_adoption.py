@@ -61,7 +61,7 @@ def test_rules_the_apps_account_cannot_see_are_read_as_a_manager_and_the_next_pl
     before = nextcloud_as_is(s)
     s.reset_calls()
     page = adopted(running)
-    assert "mask 10" in page  # the rule was read: it is named, as one the organisation does not describe
+    assert "sets only some rights (change, delete)" in page  # mask 10, named in words
     assert "could not be read" not in page
     reads = [path for method, path in s.calls if method == "PROPFIND"]
     assert set(reads) == {"/remote.php/dav/files/alice/Communication/"}  # one Depth infinity read per folder

@@ -113,7 +113,7 @@ def test_the_explanation_says_a_reader_is_denied_a_sub_folder_and_the_facilitato
         alice = c.get("/ui/explain", params={"user": "alice", "folder": "Communication", "path": "Interne"})
     assert yann.status_code == 200
     assert "Result:</strong> none" in yann.text
-    assert "gt-communication-lecteurs" in yann.text and "the sub-folder is hidden" in yann.text
+    assert "The group Communication (readers) gives" in yann.text and "the sub-folder is hidden" in yann.text
     assert "This is the desired state" in yann.text
     assert "Result:</strong> manage" in alice.text
     assert yann.headers["HX-Push-Url"].endswith("/explain?user=yann&folder=Communication&path=Interne")

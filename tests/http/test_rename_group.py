@@ -63,3 +63,15 @@ def test_an_old_folder_left_by_an_earlier_rename_shows_as_drift(demo: RunningApp
     with demo.client("claire") as c:
         page = c.get("/ui/matrix", params={"fresh": "1"})
     assert "Folder Communication is not described by the organisation." in page.text
+
+
+def test_renaming_twice_after_a_lost_answer_is_harmless(demo: RunningApp) -> None:
+    """The journal replays a change whose answer was lost: the folder is found renamed already."""
+    from lib.core.changes import RenameFolder, RenameGroup
+
+    gateway = demo.gov.gateway
+    change = RenameFolder("Com externe", "Communication")
+    assert "renamed" in demo.run(gateway.apply(change))
+    assert demo.run(gateway.apply(change)) == "folder already renamed"
+    demo.run(gateway.apply(RenameGroup("gt-communication-membres", "Com externe – membres")))
+    assert demo.standin.group_display("gt-communication-membres") == "Com externe – membres"

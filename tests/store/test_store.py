@@ -31,7 +31,7 @@ def engine(db_url: str):  # type: ignore[no-untyped-def]
 def test_migrations_upgrade_an_empty_database(db_url: str) -> None:
     e = make_engine(db_url)
     migrate(e)
-    assert current_revision(e) == "0004"
+    assert current_revision(e) == "0005"
     assert {"working_groups", "memberships", "audit_log", "access_requests", "locks"} <= set(
         inspect(e).get_table_names()
     )
@@ -44,7 +44,7 @@ def test_migrations_upgrade_a_database_from_the_previous_revision_keeping_its_da
     OrgRepository(e).save(demo_org(date(2026, 1, 1)))
     SqlAuditLog(e).append("claire", "organisation.changed", "org", {})
     migrate(e)
-    assert current_revision(e) == "0004"
+    assert current_revision(e) == "0005"
     assert len(OrgRepository(e).load().working_groups) == 4
     assert check(SqlAuditLog(e)).ok
     e.dispose()
@@ -88,11 +88,13 @@ def test_a_journal_run_resumes_only_what_is_not_done(engine) -> None:  # type: i
     journal.mark_running("run-1", changes[0])
     journal.mark_done("run-1", changes[0], "created")
     assert journal.pending("run-1") == [changes[1]]
-    assert journal.unfinished_runs() == ["run-1"]
-    journal.begin("run-1", changes, "claire", None)  # a restart begins the same run again: nothing doubles
-    assert journal.pending("run-1") == [changes[1]]
-    journal.mark_done("run-1", changes[1], "added")
-    assert journal.unfinished_runs() == [] and journal.run_status("run-1") == "done"
+    assert journal.unfinished_runs() == []  # its holder (this process) applies it
+    restarted = SqlJournal(engine, stale_after=0)  # the next process finds the holder silent
+    assert restarted.unfinished_runs() == ["run-1"]
+    restarted.begin("run-1", changes, "claire", None)  # a restart begins the same run again: nothing doubles
+    assert restarted.claim("run-1") and restarted.pending("run-1") == [changes[1]]
+    restarted.mark_done("run-1", changes[1], "added")
+    assert restarted.unfinished_runs() == [] and journal.run_status("run-1") == "done"
 
 
 def test_two_decisions_on_one_request_version_cannot_both_be_saved(engine) -> None:  # type: ignore[no-untyped-def]

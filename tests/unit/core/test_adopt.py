@@ -95,7 +95,7 @@ def test_defaults_a_folder_lacks_or_exceeds_become_none_grants() -> None:
 def test_what_cannot_be_mapped_is_noted() -> None:
     notes = " ".join(propose_org(nextcloud(), Naming(), "Coop").notes)
     assert "lonely" in notes
-    assert "mask 10" in notes
+    assert "sets only some rights (change, delete)" in notes  # mask 10, in words
     assert "admin" not in notes
 
 

@@ -39,7 +39,10 @@ def compiled(org: Organisation) -> NextcloudState:
 
 def in_sync(org: Organisation) -> NextcloudState:
     desired = compiled(org)
-    return apply_to_state(NextcloudState(), plan(desired, NextcloudState(), managed))
+    actual = apply_to_state(NextcloudState(), plan(desired, NextcloudState(), managed))
+    for folder in actual.folders.values():
+        folder.mounted_for_app = True  # as a reading says once the app's group is attached
+    return actual
 
 
 def with_member(org: Organisation, m: Membership) -> Organisation:

@@ -33,3 +33,19 @@ def test_a_rule_over_a_consulting_group_takes_consult_away_not_manage() -> None:
     why = explain(org, NextcloudState({"readers": {"yann"}}, {"Com": folder}), "yann", "Com", "Interne")
     assert [(before, after) for _step, before, after in why.shown_steps()] == [(1, 0)]
     assert "read -> nothing" in " ".join(why.lines())
+
+
+def test_a_person_reaches_each_folder_of_their_groups_and_the_sub_paths_that_differ() -> None:
+    from lib.core.explain import reach
+
+    org = Organisation("Coop", (WorkingGroup("com", "Com"),))
+    folder = FolderState(
+        "Com", groups={"readers": 1}, acl=True, rules={"Interne": {AclRule("group", "readers", 31, 0)}}
+    )
+    other = FolderState("Sport", groups={"sport": 15})
+    state = NextcloudState({"readers": {"yann"}, "sport": {"nora"}}, {"Com": folder, "Sport": other})
+    assert [(r.mount_point, r.path, r.effective) for r in reach(org, state, "yann")] == [
+        ("Com", "", 1),
+        ("Com", "Interne", 0),
+    ]
+    assert reach(org, state, "zorro") == ()

@@ -187,6 +187,7 @@ def test_a_request_left_applying_by_a_crash_ends_applied_once_its_journal_is_fin
     gov: Governance,
 ) -> None:
     from lib.services.apply import resume_unfinished
+    from lib.store.journal import SqlJournal
 
     nc = fake(gov)
     rid = ask_to_add(gov)
@@ -199,7 +200,9 @@ def test_a_request_left_applying_by_a_crash_ends_applied_once_its_journal_is_fin
     with pytest.raises(SystemExit):
         approve(gov, rid)
     assert svc.get(rid).state is RequestState.APPLYING and "erin" not in nc.state.groups["gt-com-membres"]
-    # the next start: the journal is resumed, then the request settled
+    # the next start (another process, which finds the run's holder silent): the journal is
+    # resumed, then the request settled
+    gov.journal = SqlJournal(gov.engine, stale_after=0)
     asyncio.run(resume_unfinished(nc, gov.journal, gov.audit))
     [settled] = asyncio.run(svc.settle_interrupted())
     assert settled.state is RequestState.APPLIED and "erin" in nc.state.groups["gt-com-membres"]
