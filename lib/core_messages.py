@@ -11,6 +11,10 @@ def _(message: str) -> str:
 
 
 CORE_MESSAGES = [
+    _(
+        "These changes take access away from several people or loosen a folder's protections;"
+        " an operator must confirm them."
+    ),
     _("The plan revokes {removals} rights, more than the allowed {limit}."),
     _("The organisation is not valid: {message}"),
     _("The request is not valid: {message}"),

@@ -75,6 +75,9 @@ class FakeJournal:
             raise RunTakenOver(run_id)
         return self.runs[run_id].entry(change)
 
+    def started(self, run_id: str) -> set[str]:
+        return {e.change.key for e in self.runs[run_id].entries if e.status in ("running", "failed")}
+
     def mark_running(self, run_id: str, change: Change) -> None:
         entry = self._step(run_id, change)
         entry.status, entry.attempts = "running", entry.attempts + 1
@@ -191,7 +194,7 @@ class FakeGateway:
     async def mount_points(self) -> list[str]:
         return list(self.state.folders)
 
-    async def apply(self, change: Change) -> str:
+    async def apply(self, change: Change, *, in_doubt: bool = False) -> str:
         from lib.core.plan import apply_to_state
         from lib.nextcloud.errors import NextcloudError
 

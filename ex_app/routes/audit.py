@@ -8,7 +8,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from lib.core.policy import (
     can_view_audit,
@@ -116,8 +116,8 @@ async def audit_csv(caller: CallerDep, gov: GovDep, q: AuditQueryDep) -> Respons
         [seq, at, actor, caller._(ACTIONS[action]) if action in ACTIONS else action, action, subject, digest]
         for seq, at, actor, action, subject, digest in gov.audit.csv_rows(q.filter())
     )
-    return StreamingResponse(
-        csv_chunks(caller.lang, header, rows),
-        media_type="text/csv; charset=utf-8",
-        headers=attachment("governance-audit.csv"),
-    )
+    # Whole, with a Content-Length: AppAPI's proxy (app_api 32.0.0 ExAppProxyController
+    # ``createProxyResponse``) drops "Transfer-Encoding" only under that exact case, so a streamed
+    # answer reached the browser marked chunked but de-chunked, and the download broke (seen live).
+    body = "".join(csv_chunks(caller.lang, header, rows))
+    return Response(body, media_type="text/csv; charset=utf-8", headers=attachment("governance-audit.csv"))

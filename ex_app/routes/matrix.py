@@ -232,7 +232,9 @@ async def drift_section(caller: CallerDep, gov: GovDep, dpage: int = 1) -> HTMLR
     decision = can_view_matrix(caller.actor)
     if not decision:
         return refused(caller, decision, "matrix")
-    html = _DRIFT.render(caller=caller, _=caller._, **(await drift_context(caller, gov, dpage)))
+    html = _DRIFT.render(
+        caller=caller, _=caller._, ngettext=caller.ngettext, **(await drift_context(caller, gov, dpage))
+    )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 

@@ -195,7 +195,9 @@ async def confirm_or_apply(
             error=result.error or "",
         )
         return render_org(caller, gov, 502, focus=focus, flash=message, flash_kind="error")
-    flash = caller._("Saved; %(n)s changes applied.", n=len(result.applied))
+    flash = caller.ngettext(
+        "Saved; %(n)s change applied.", "Saved; %(n)s changes applied.", len(result.applied)
+    )
     return render_org(caller, gov, focus=focus, flash=flash)
 
 
@@ -275,8 +277,10 @@ def _unreadable(caller: Caller, exc: org_yaml.UnreadableYaml) -> str:
     if exc.reason == "too large":
         return caller._("The file is larger than 2 MB: that is not an organisation file.")
     if exc.reason == "too deep":
-        message = "The file nests lists and mappings too deeply to be an organisation file (line %(line)s)."
-        return caller._(message, line=exc.line)
+        return caller._(
+            "The file nests lists and mappings too deeply to be an organisation file (line %(line)s).",
+            line=exc.line,
+        )
     if exc.line is None:
         return caller._("This is not valid YAML.")
     return caller._("This is not valid YAML (line %(line)s).", line=exc.line)

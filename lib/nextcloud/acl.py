@@ -15,7 +15,7 @@ the answer's ``acl-can-manage`` must say so, else the view may be partial and is
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from lib.core.state import AclRule
@@ -111,14 +111,24 @@ class AclWriter:
         self._client = client
         self._admin = admin_user
 
-    async def ensure_path(self, mount: str, path: str) -> None:
-        """MKCOL each missing level of ``path``; 405 means it already exists (Sabre)."""
+    async def ensure_path(
+        self, mount: str, path: str, known: Callable[[str], bool] = lambda level: False
+    ) -> bool:
+        """MKCOL each level of ``path`` not ``known`` to exist; 405 means it already exists
+        (Sabre). True when the last level was created by this call (it has no rules yet)."""
         parts = [p for p in path.split("/") if p]
+        created = False
         for depth in range(1, len(parts) + 1):
-            url = routes.dav_file(self._admin, mount, "/".join(parts[:depth]))
+            level = "/".join(parts[:depth])
+            if known(level):
+                created = False
+                continue
+            url = routes.dav_file(self._admin, mount, level)
             response = await self._client.dav("MKCOL", url, user=self._admin)
             if response.status_code not in (201, 405):
                 raise NextcloudError(f"MKCOL {url}", response.status_code, None, reason_of(response))
+            created = response.status_code == 201
+        return created
 
     async def replace(self, mount: str, path: str, rules: set[AclRule]) -> None:
         """PROPPATCH the whole list; success is a 207 whose ``acl-list`` propstat is 200."""

@@ -1,13 +1,17 @@
 """The ``Gateway`` port over Nextcloud: read the actual state, apply one change idempotently.
 
 Every write is safe to replay after a crash or a lost answer: "already done" answers count as
-success, and the two calls Nextcloud would duplicate (attach a group, add an ACL manager) are
-only sent after checking they are still needed (NEXTCLOUD.md §5.1: no duplicate check upstream).
+success. A write costs one call per fact: Nextcloud is re-checked only when the outcome of a
+call is unknown (``in_doubt``: the journal had the change running when its process died; or a
+timeout, reset or 5xx on that very call), never before every write. Granting ACL management,
+which Nextcloud would duplicate (NEXTCLOUD.md §5.1: no duplicate check upstream), is always a
+revoke then a grant, which leaves exactly one row whatever happened before.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import secrets
 import string
@@ -40,6 +44,10 @@ from .errors import NextcloudError, NextcloudUnavailable, NotFound
 log = logging.getLogger(__name__)
 
 _ID_CHARS = string.ascii_letters + string.digits
+# Whether the change being applied (in this task) may have reached Nextcloud already (``apply``).
+_IN_DOUBT: contextvars.ContextVar[bool] = contextvars.ContextVar("in_doubt", default=False)
+USERS_PAGE = 500  # users per /cloud/users/details page: 5,000 users in 10 calls
+PAGES_AT_ONCE = 4  # pages asked together (at most this many asked past the last)
 T = TypeVar("T")
 
 
@@ -54,6 +62,8 @@ class NextcloudGateway:
         self._client = client
         self._admin = admin_user
         self._ids: dict[str, int] = {}  # mount point -> folder id, from the last read
+        self._existing: set[str] = set()  # groups known to exist: last read, or created here
+        self._dirs: set[tuple[str, str]] = set()  # (mount, path) made or found by MKCOL since the last read
         self._managed: Callable[[str], bool] = managed or (lambda gid: False)
         self._acl_read = AclReader(client, admin_user)
         self._acl_write = AclWriter(client, admin_user)
@@ -88,19 +98,24 @@ class NextcloudGateway:
         by someone who sees all of them (:meth:`_read_rules`); a folder nobody suitable can read
         is marked ``rules_readable = False``, never taken for a folder without rules.
 
-        Calls: 1 group list + 1 per managed group + 1 folder list + 1 for the app account's
-        groups + 1 Depth infinity PROPFIND per such folder (+1 per other group whose members
-        tell who may read a folder the account does not see): never folders x users.
+        Memberships come from pages of users, each with its groups (:meth:`_memberships`), so
+        every group's members are known, managing groups' included.
+
+        Calls: 1 group list + 1 per ``USERS_PAGE`` users (+ fewer than ``PAGES_AT_ONCE`` past
+        the last) + 1 folder list + 1 for the app account's groups + 1 Depth infinity PROPFIND per
+        such folder: never per group, never folders x users.
         """
         self._managed = managed
-        names = {gid: name for gid, name in (await self._group_names()).items() if managed(gid)}
-        members = await _bounded([self._members(gid) for gid in names])
-        state = NextcloudState(groups=dict(zip(names, members, strict=True)), display_names=names)
+        every = await self._group_names()
+        self._existing, self._dirs = set(every), set()
+        members = await self._memberships(every)
+        names = {gid: name for gid, name in every.items() if managed(gid)}
+        state = NextcloudState(groups={gid: members[gid] for gid in names}, display_names=names)
         folders = await self._list_folders()
         state.folders = {mount: folders[mount] for mount in mount_points if mount in folders}
         paths = rule_paths or {}
         await self._read_rules(
-            state, [f for f in state.folders.values() if f.acl or paths.get(f.mount_point)]
+            state, [f for f in state.folders.values() if f.acl or paths.get(f.mount_point)], known=members
         )
         state.folders.update(_others(folders, state.folders, managed))
         return state
@@ -188,6 +203,7 @@ class NextcloudGateway:
         seen = {gid for found in of_user for gid in found}
         unknown = [gid for gid in groups if gid not in seen]
         existing = seen | (await self._existing_groups(unknown) if unknown else set())
+        self._existing |= existing
         for gid in groups:
             if gid in existing:
                 state.groups[gid] = {u for u, found in zip(users, of_user, strict=True) if gid in found}
@@ -219,6 +235,41 @@ class NextcloudGateway:
         data = await self._ocs("GET", f"{routes.CLOUD}/groups/details", params={"search": ""})
         return {g["id"]: str(g.get("displayname") or g["id"]) for g in data.get("groups", [])}
 
+    async def _memberships(self, groups: Collection[str]) -> dict[str, set[str]]:
+        """Members of every group in ``groups`` (and of any other a user is in), from pages of
+        ``GET /cloud/users/details``: every entry carries its ``groups``, and ``limit``/``offset``
+        page over users in the user backend's order, display name then uid
+        (fixtures/provisioning_bulk_reads.json ``users_details_limit2_app_api``,
+        ``users_details_all_app_api``; server lib/private/User/Database.php ``getDisplayNames``).
+
+        The first page alone (a small Nextcloud: one call), then ``PAGES_AT_ONCE`` together; a
+        page shorter than asked is the last (a page merges every user backend's ``limit`` users
+        from ``offset``: short means all ran out). A user created, deleted or renamed between two
+        pages shifts the others by one: a member read twice is harmless, one missed is added
+        again by the plan (adding is idempotent) or seen by the next reading.
+        """
+        members: dict[str, set[str]] = {gid: set() for gid in groups}
+        offsets, last = [0], False
+        while not last:
+            pages = await _bounded([self._users_page(at) for at in offsets])
+            for page in pages:
+                for uid, gids in page.items():
+                    for gid in gids:
+                        members.setdefault(gid, set()).add(uid)
+            last = any(len(page) < USERS_PAGE for page in pages)
+            offsets = [offsets[-1] + i * USERS_PAGE for i in range(1, PAGES_AT_ONCE + 1)]
+        return members
+
+    async def _users_page(self, offset: int) -> dict[str, list[str]]:
+        """uid -> groups for one page; PHP sends ``[]`` for an empty page."""
+        params = {"limit": USERS_PAGE, "offset": offset}
+        users = (await self._ocs("GET", f"{routes.CLOUD}/users/details", params=params)).get("users")
+        if not isinstance(users, dict):
+            return {}
+        return {
+            str(raw.get("id") or uid): [str(g) for g in raw.get("groups") or []] for uid, raw in users.items()
+        }
+
     async def _members(self, gid: str) -> set[str]:
         return set((await self._ocs("GET", routes.group_members(gid))).get("users", []))
 
@@ -241,11 +292,17 @@ class NextcloudGateway:
 
     # ---- applying ------------------------------------------------------------------------------
 
-    async def apply(self, change: Change) -> str:
+    async def apply(self, change: Change, *, in_doubt: bool = False) -> str:
+        """Apply one change; ``in_doubt``: it may have reached Nextcloud already (the journal had it
+        running when its process died), so calls Nextcloud would not refuse twice check first."""
         handler = self._handlers.get(type(change))
         if handler is None:
             raise TypeError(f"no way to apply {change.kind}")
-        answer = await handler(change)
+        token = _IN_DOUBT.set(in_doubt)
+        try:
+            answer = await handler(change)
+        finally:
+            _IN_DOUBT.reset(token)
         log.info("Applied %s: %s", change, answer)
         return answer
 
@@ -255,8 +312,10 @@ class NextcloudGateway:
             await self._ocs("POST", f"{routes.CLOUD}/groups", data=data)
         except NextcloudError as e:
             if e.ocs_status == 102:  # "group exists" (GroupsController::addGroup; create_group_existing_json)
+                self._existing.add(c.gid)
                 return "group already exists"
             raise
+        self._existing.add(c.gid)
         return "group created"
 
     async def _add_member(self, c: AddMember) -> str:
@@ -311,23 +370,39 @@ class NextcloudGateway:
         return "group renamed"
 
     async def _attach_group(self, c: AttachGroup) -> str:
-        await self._require_group(
-            c.gid
-        )  # groupfolders accepts unknown ids (fixtures: add_group_unknown_group)
+        """``POST /folders/{id}/groups`` attaches with permissions 31 and refuses a group already
+        attached (NEXTCLOUD.md §5.1), so one call when 31 is wanted, a second to set others.
+
+        groupfolders accepts unknown ids (fixtures: add_group_unknown_group), so a group is
+        checked first unless this gateway knows it exists (read, or created by the plan just
+        before). A group deleted since the reading leaves a mapping the next plan heals by
+        creating the group again (it is wanted: the plan attaches only wanted groups).
+        """
+        if c.gid not in self._existing:
+            await self._require_group(c.gid)
         fid = await self._folder_id(c.mount_point)
+        now: dict[str, int | None] = {}  # the group's permissions as the last answer showed them
 
         async def attached() -> bool:
-            return c.gid in (await self._folder(fid)).groups
+            now["permissions"] = (await self._folder(fid)).groups.get(c.gid)
+            return now["permissions"] is not None
 
         async def attach() -> None:
+            path = routes.folder(fid, "groups")
             try:
-                await self._ocs("POST", routes.folder(fid, "groups"), data={"group": c.gid}, retry=False)
+                raw = await self._ocs("POST", path, data={"group": c.gid}, retry=False)
             except NextcloudError as e:
                 if not (e.http_status == 400 and "already assigned" in e.message.lower()):
                     raise
+                now["permissions"], now["before"] = None, 1  # attached before: permissions unknown
+                return
+            answer = raw.get("folder", {}) if isinstance(raw, dict) else {}
+            now["permissions"] = folder_state(answer).groups.get(c.gid)
 
-        answer = await self._once(attached, attach)
-        await self._permissions(fid, c.gid, c.permissions)
+        outcome = await self._once(attached, attach)
+        answer = "already set" if "before" in now else outcome
+        if now.get("permissions") != c.permissions:
+            await self._permissions(fid, c.gid, c.permissions)
         return f"group {answer}, permissions {c.permissions}"
 
     async def _set_group_permissions(self, c: SetGroupPermissions) -> str:
@@ -347,31 +422,42 @@ class NextcloudGateway:
         return "ACL enabled" if c.enabled else "ACL disabled"
 
     async def _set_acl_manager(self, c: SetAclManager) -> str:
+        """Revoking deletes every matching row: one call, safe to repeat. Granting inserts without
+        checking (setManageACL), and a check cannot see managers while ACL is off
+        (disable_acl_json), so a grant is a revoke then the grant: exactly one row whatever
+        happened before, two calls and no read. When the outcome is unknown (in doubt, or no
+        answer), the folder is read first: a grant seen in place is not sent again."""
         fid = await self._folder_id(c.mount_point)
-        manager = AclManager(c.mapping_type, c.mapping_id)
         path = routes.folder(fid, "manageACL")
-
-        async def settled() -> bool:
-            folder = await self._folder(fid)  # managers are hidden while ACL is off (disable_acl_json)
-            return folder.acl and (manager in folder.managers) == c.manage
+        manager = AclManager(c.mapping_type, c.mapping_id)
 
         async def switch(manage: bool, retry: bool) -> None:
             data = {"mappingType": c.mapping_type, "mappingId": c.mapping_id, "manageAcl": str(int(manage))}
             await self._ocs("POST", path, data=data, retry=retry)
 
-        async def grant_or_revoke() -> None:
-            # Revoking is a DELETE of every matching row, so revoke-then-grant leaves exactly one row
-            # even where the check cannot see the list (setManageACL inserts without checking).
+        if not c.manage:
             await switch(False, retry=True)
-            if c.manage:
-                await switch(True, retry=False)
+            return "manager revoked"
 
-        return f"manager {await self._once(settled, grant_or_revoke)}"
+        async def granted() -> bool:
+            folder = await self._folder(fid)  # managers are hidden while ACL is off
+            return folder.acl and manager in folder.managers
+
+        async def grant() -> None:
+            await switch(False, retry=True)
+            await switch(True, retry=False)
+
+        return f"manager {await self._once(granted, grant)}"
 
     async def _set_acl_rules(self, c: SetAclRules) -> str:
+        """MKCOL the levels not made yet, then the whole rule list in one PROPPATCH. The rules in
+        place are read first (rules the app does not own are kept), except on a path created just
+        now: a new node has no rules (groupfolders keys rules by file id)."""
         path = routes.norm_path(c.path)
-        await self._acl_write.ensure_path(c.mount_point, path)
-        current = await self._acl_read.rules_at(c.mount_point, path)
+        mount = c.mount_point
+        created = await self._acl_write.ensure_path(mount, path, lambda level: (mount, level) in self._dirs)
+        self._dirs |= {(mount, level) for level in _levels(path)}
+        current = set() if created else await self._acl_read.rules_at(mount, path)
         ours = {(r.mapping_type, r.mapping_id) for r in c.rules}
         kept = {r for r in current if (r.mapping_type, r.mapping_id) not in ours and not self._owned(r)}
         wanted = kept | set(c.rules)
@@ -394,11 +480,14 @@ class NextcloudGateway:
             raise NextcloudError(f"check group {gid}", None, None, f"group {gid} does not exist")
 
     async def _once(self, done: Callable[[], Awaitable[bool]], act: Callable[[], Awaitable[None]]) -> str:
-        """Send a call Nextcloud would duplicate only while a fresh check says it is still needed."""
+        """Send a call; check first only when its outcome is unknown: the change was in doubt
+        (``apply``), or an earlier attempt got no answer (timeout, reset, 5xx)."""
+        unknown = _IN_DOUBT.get()
         async for attempt in self._client.retrying(NextcloudUnavailable):
             with attempt:
-                if await done():
+                if unknown and await done():
                     return "already set"
+                unknown = True  # from here on, a failure leaves the outcome unknown
                 await act()
                 return "set"
         raise AssertionError("unreachable")  # pragma: no cover
@@ -530,6 +619,12 @@ async def _bounded(calls: list[Coroutine[Any, Any, T]], limit: int = 8) -> list[
             return await call
 
     return list(await asyncio.gather(*(one(c) for c in calls)))
+
+
+def _levels(path: str) -> list[str]:
+    """``a/b/c`` -> ``a``, ``a/b``, ``a/b/c``."""
+    parts = [p for p in path.split("/") if p]
+    return ["/".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
 
 
 def _others(

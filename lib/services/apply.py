@@ -79,7 +79,8 @@ async def apply_plan(
     beating = asyncio.create_task(_keep_beating(journal, run_id, heartbeat_every))
     try:
         skipped = _skip_unwanted(journal, audit, actor, run_id, request_id, unit, wanted)
-        return await _apply_held(gateway, journal, audit, actor, run_id, request_id, unit, skipped)
+        doubt = None if wanted is None else set(journal.pending(run_id))
+        return await _apply_held(gateway, journal, audit, actor, run_id, request_id, unit, skipped, doubt)
     finally:
         beating.cancel()
         journal.release(run_id)
@@ -94,12 +95,17 @@ async def _apply_held(
     request_id: int | None,
     unit: Callable[[], AbstractContextManager[object]],
     skipped: list[str],
+    doubt: set[Change] | None = None,
 ) -> ApplyResult:
+    """``doubt``: changes of a resumed run, all checked first (other runs may have applied them
+    while this one waited for its holder to be declared dead, e.g. an edit of the organisation)."""
     applied: list[str] = []
+    started = journal.started(run_id)  # began before and never finished: their outcome is unknown
     for change in journal.pending(run_id):
         journal.mark_running(run_id, change)
         try:
-            answer = await gateway.apply(change)
+            in_doubt = change.key in started or (doubt is not None and change in doubt)
+            answer = await gateway.apply(change, in_doubt=in_doubt)
         except NextcloudError as exc:
             error = _describe(change, exc)
             _record_failure(journal, audit, actor, run_id, request_id, change, error)

@@ -31,8 +31,8 @@ RESUME_INTERVAL = 10.0  # one indexed query when nothing is left to resume
 
 
 def start(gov: Governance) -> list[asyncio.Task[None]]:
-    """Tasks this process runs: expiry once across processes; each process keeps its own reading and
-    looks for runs to resume."""
+    """Tasks this process runs: expiry and the reading of Nextcloud once across processes; each
+    process looks for runs to resume."""
     return [
         asyncio.create_task(_every(gov, "", RESUME_INTERVAL, resume_and_settle)),
         asyncio.create_task(_every(gov, "expiry", EXPIRY_INTERVAL, _expiry)),
@@ -46,9 +46,19 @@ async def _check_chain(gov: Governance) -> None:
     await asyncio.to_thread(gov.audit.verify_whole_chain)
 
 
-async def _read(gov: Governance) -> None:
-    """Read Nextcloud for the pages (lib/services/readings.py)."""
+READING_LEASE = "reading"
+
+
+async def _read(gov: Governance, now: datetime | None = None) -> bool:
+    """Read Nextcloud for every worker's pages (the reading is shared in the database:
+    lib/services/readings.py), if this process holds the reading lease: N workers cost one reading
+    per interval (issue 16). The holder renews it each interval; it lasts two, so a dead holder's
+    place is taken within three. True when this process read."""
+    ttl = timedelta(seconds=gov.settings.governance_read_interval * 2)
+    if not gov.requests.repo.try_lock(READING_LEASE, gov.journal.holder, ttl, now or datetime.now(UTC)):
+        return False
     await gov.sync.snapshot()
+    return True
 
 
 async def resume_and_settle(gov: Governance) -> list[ApplyResult]:

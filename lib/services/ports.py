@@ -49,8 +49,9 @@ class Gateway(Protocol):
         """Every team folder's mount point (adoption of an existing Nextcloud)."""
         ...
 
-    async def apply(self, change: Change) -> str:
-        """Apply one change; return a short text of Nextcloud's answer for the audit log."""
+    async def apply(self, change: Change, *, in_doubt: bool = False) -> str:
+        """Apply one change; return a short text of Nextcloud's answer for the audit log.
+        ``in_doubt``: it may have reached Nextcloud already (begun by a process that died)."""
         ...
 
     async def search_users(self, query: str, limit: int = 10) -> list[UserInfo]: ...
@@ -119,6 +120,11 @@ class Journal(Protocol):
 
     def pending(self, run_id: str) -> list[Change]:
         """Changes of the run not yet done (nor skipped), in plan order."""
+        ...
+
+    def started(self, run_id: str) -> set[str]:
+        """Keys of the run's changes begun and not finished (running when their process died, or
+        failed): whether they reached Nextcloud is unknown."""
         ...
 
     def mark_running(self, run_id: str, change: Change) -> None:

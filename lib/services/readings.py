@@ -1,9 +1,12 @@
 """The last reading of Nextcloud, kept so pages show drift without reading Nextcloud on each view.
 
-Reading a big Nextcloud takes one call per managed group and per ACL folder (bench: 3,069 calls,
-about 15 s), far too slow for a page. The matrix and ``/api/plan`` show the last reading with its
-time; the background loop and any fresh read (approving, repairing) replace it. Applying never
-trusts it: ``SyncService.apply`` reads Nextcloud again and refuses a plan that changed.
+Reading a big Nextcloud takes hundreds of calls (bench: ``read_state_calls``), far too slow for a
+page. The matrix and ``/api/plan`` show the last reading with its time; the background loop and
+any fresh read (approving, repairing) replace it. Applying never trusts it: ``SyncService.apply``
+reads Nextcloud again and refuses a plan that changed.
+
+With a ``ReadingStore`` (lib/store/readings_repo.py) the reading is the deployment's, not the
+process's: every worker shows the same one, and one worker reads for all (issue 16).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from lib.core.state import NextcloudState
 
@@ -51,25 +55,65 @@ class Reading:
     read_at: datetime
 
 
-class Readings:
-    """This process's last reading, and at most one background read at a time."""
+class ReadingStore(Protocol):
+    """Where every worker finds the last reading (lib/store/readings_repo.SqlReadings)."""
 
-    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def save(self, kept: Reading) -> bool:
+        """Store it unless a newer one is stored; True when stored."""
+        ...
+
+    def read_at(self) -> datetime | None:
+        """When the stored reading was taken (cheap: asked on every page view)."""
+        ...
+
+    def load(self) -> Reading | None: ...
+
+    def clear(self) -> None: ...
+
+
+class Readings:
+    """The last reading (this process's, or the deployment's with a ``store``), and at most one
+    background read at a time in this process."""
+
+    def __init__(
+        self, clock: Callable[[], datetime] = lambda: datetime.now(UTC), store: ReadingStore | None = None
+    ) -> None:
         self.clock = clock
-        self.last: Reading | None = None
+        self._store = store
+        self._last: Reading | None = None  # with a store: the stored one, loaded once per reading
         self.error: str = ""  # why the last background read failed, shown on the page
         self._failed_at: datetime | None = None
         self._task: asyncio.Task[None] | None = None
 
+    @property
+    def last(self) -> Reading | None:
+        """The newest reading kept by any worker sharing the store (loaded again only when another
+        worker stored a new one)."""
+        if self._store is None:
+            return self._last
+        at = self._store.read_at()
+        if at is None:
+            self._last = None
+        elif self._last is None or self._last.read_at != at:
+            self._last = self._store.load()
+        return self._last
+
     def keep(self, actual: NextcloudState, scope: Scope, read_at: datetime | None = None) -> None:
         """Keep a reading unless a newer one is kept already (a slow read must not undo an apply)."""
         reading = Reading(actual, scope, read_at or self.clock())
-        if self.last is None or self.last.read_at <= reading.read_at:
-            self.last = reading
+        if self._store is not None:
+            newest = self._store.save(reading)
+        else:
+            newest = self._last is None or self._last.read_at <= reading.read_at
+        if newest:
+            self._last = reading
             self.error, self._failed_at = "", None
 
     def forget(self) -> None:
-        self.last = None
+        """Nextcloud changed in a way the reading does not show: nobody shows it any more."""
+        self._last = None
+        if self._store is not None:
+            self._store.clear()
 
     @property
     def refreshing(self) -> bool:

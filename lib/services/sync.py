@@ -17,6 +17,7 @@ from lib.core.model import Naming, Organisation, is_admin_group
 from lib.core.plan import Plan, app_users, apply_to_state, plan, rule_owner
 from lib.core.safety import check
 from lib.core.state import NextcloudState
+from lib.store.readings_repo import SqlReadings
 
 from .apply import ApplyResult, apply_plan
 from .governance import Governance
@@ -87,7 +88,7 @@ def scope_of(org: Organisation, desired: NextcloudState) -> Scope:
 class SyncService:
     def __init__(self, gov: Governance) -> None:
         self.gov = gov
-        self.readings = Readings()
+        self.readings = Readings(store=SqlReadings(gov.engine))  # one reading for every worker
         self._desired: Memo[NextcloudState] = Memo(4)  # the organisation, and a few with a request in it
         self._views: Memo[Snapshot] = Memo()
         self._scopes: Memo[Scope] = Memo()
@@ -111,8 +112,9 @@ class SyncService:
         return Snapshot(desired, actual, plan(desired, actual, managed), managed)
 
     def last_view(self) -> Snapshot | None:
-        """The stored organisation against the last reading, if that reading covers it and no
-        process changed Nextcloud since it was taken (workers share the journal, not readings)."""
+        """The stored organisation against the last reading (any worker's: they share it in the
+        database), if that reading covers it and no process changed Nextcloud since it was taken
+        (the journal says when one last did)."""
         reading, org = self.readings.last, self.gov.org()
         if reading is None:
             return None

@@ -188,6 +188,16 @@ class SqlJournal:
                         update(journal_runs).where(journal_runs.c.run_id == run_id).values(status="done")
                     )
 
+    def started(self, run_id: str) -> set[str]:
+        """Keys of the run's changes begun and not finished: "running" (the process died during
+        the call) or "failed" (a timeout may have reached Nextcloud); one query per run."""
+        c = journal_changes.c
+        with reading(self._engine, self._reads) as conn:
+            rows = conn.execute(
+                select(c.change_key).where(c.run_id == run_id, c.status.in_(("running", "failed")))
+            )
+            return {r.change_key for r in rows}
+
     def mark_running(self, run_id: str, change: Change) -> None:
         self._mark(run_id, change, "running")
 

@@ -140,3 +140,13 @@ locks = Table(
     Column("holder", String(64), nullable=False),
     Column("until", DateTime(timezone=True), nullable=False),
 )
+
+# Revision 0006: the last reading of Nextcloud, one for every worker (lib/store/readings_repo.py).
+nextcloud_readings = Table(
+    "nextcloud_readings",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("state", JSON, nullable=False),
+    Column("scope", JSON, nullable=False),
+    Column("read_at", DateTime(timezone=True), nullable=False),
+)

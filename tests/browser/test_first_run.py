@@ -57,7 +57,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 def test_a_member_is_told_who_to_ask_before_the_set_up(person: Any) -> None:
     nora = person("nora", "fr")
     page = nora.open()
-    page.wait_for_selector("text=Governance n'est pas encore mis en place")
+    page.wait_for_selector("text=Gouvernance n'est pas encore mise en place")
     assert "Adressez-vous à un·e administrateur·ice : Administrateur·ice." in page.inner_text("#gov-main")
     assert page.locator("nav >> text=Paramètres").count() == 0
 
@@ -65,7 +65,7 @@ def test_a_member_is_told_who_to_ask_before_the_set_up(person: Any) -> None:
 def test_the_administrator_sets_governance_up_from_the_template_in_french(person: Any, demo: Demo) -> None:
     admin = person("admin", "fr")
     page = admin.open()
-    page.wait_for_selector("text=Mettre en place Governance")
+    page.wait_for_selector("text=Mettre en place Gouvernance")
     main = page.inner_text("#gov-main")
     for choice in (
         "1. Adopter ce Nextcloud",
@@ -80,7 +80,7 @@ def test_the_administrator_sets_governance_up_from_the_template_in_french(person
     admin.shot("first-run-template")
     page.click("#setup-template-form button[type=submit]")
     page.wait_for_selector("text=Ce que l'enregistrement changera dans Nextcloud")
-    assert "Mettre en place Governance pour La Coop des Communs" in page.inner_text("#gov-main")
+    assert "Mettre en place Gouvernance pour La Coop des Communs" in page.inner_text("#gov-main")
     assert demo.gov.orgs.version() == 0  # the plan is shown; nothing saved yet
     admin.shot("first-run-plan")
     page.click("text=Enregistrer et appliquer")

@@ -670,3 +670,68 @@ def test_standin_shows_folders_and_rules_only_to_whom_the_recorded_nextcloud_did
     exchange = next(e for e in load(VISIBILITY)["exchanges"] if e["name"] == name)
     diffs = compare(exchange, answers[name], s.url)
     assert not diffs, f"{VISIBILITY} {name}: {exchange['note']}\n  " + "\n  ".join(diffs)
+
+
+# --------------------------------------------------------------------------- bulk reads of users and rules
+
+BULK = "provisioning_bulk_reads.json"
+
+
+def seed_bulk(s: StandIn) -> None:
+    """The state provisioning_bulk_reads.json was recorded in: that of groupfolders_admin_visibility.json
+    (same server, same folders and file ids) plus the accounts and memberships its
+    ``users_details_all_app_api`` answer lists (e-mail, language and groups of each)."""
+    seed_visibility(s)
+    recorded = next(e for e in load(BULK)["exchanges"] if e["name"] == "users_details_all_app_api")
+    users = json.loads(recorded["response"]["body"])["ocs"]["data"]["users"]
+    for uid, raw in users.items():
+        user = s.users.get(uid) or s.add_user(uid, raw["displayname"])
+        user.email, user.language = raw["email"], raw["language"]
+        for gid in raw["groups"]:
+            s.add_group(gid, uid)
+
+
+def unordered_groups(body: Any) -> Any:
+    """A user's ``groups`` in no particular order: the Database group backend lists them without an
+    ORDER BY (nextcloud/server lib/private/Group/Database.php ``getUserGroups``), as rows were added."""
+    if isinstance(body, dict):
+        return {k: sorted(v) if k == "groups" and isinstance(v, list) and all(isinstance(g, str) for g in v)
+                else unordered_groups(v) for k, v in body.items()}  # fmt: skip
+    if isinstance(body, list):
+        return [unordered_groups(v) for v in body]
+    return body
+
+
+@functools.cache
+def replayed_bulk() -> tuple[StandIn, dict[str, httpx.Response]]:
+    s = StandIn(app_id="routeprobe", app_secret=SECRET, info_xml=None)
+    seed_bulk(s)
+    s.start()
+    with httpx.Client(base_url=s.url, timeout=10) as client:
+        answers = {e["name"]: client.request(**build_request(s, e, "alice")) for e in load(BULK)["exchanges"]}
+    s.stop()
+    return s, answers
+
+
+BULK_CASES = [e["name"] for e in load(BULK)["exchanges"]] if (FIXTURES / BULK).exists() else []
+
+
+@pytest.mark.parametrize("name", BULK_CASES)
+def test_standin_answers_bulk_reads_of_users_and_rules_as_recorded(name: str) -> None:
+    """Every user with its groups in one call or in pages (limit/offset over uids), group details
+    without members, a group's members with their groups, and Depth infinity PROPFINDs that
+    descend the whole folder with each node's rules."""
+    s, answers = replayed_bulk()
+    exchange = next(e for e in load(BULK)["exchanges"] if e["name"] == name)
+    answer = answers[name]
+    if content_type(answer.headers) == "application/json":
+        body = json.loads(exchange["response"]["body"])
+        exchange = {
+            **exchange,
+            "response": {**exchange["response"], "body": json.dumps(unordered_groups(body))},
+        }
+        content = json.dumps(unordered_groups(answer.json())).encode()
+        headers = {"content-type": answer.headers["content-type"]}
+        answer = httpx.Response(answer.status_code, headers=headers, content=content)
+    diffs = compare(exchange, answer, s.url)
+    assert not diffs, f"{BULK} {name}: {exchange['note']}\n  " + "\n  ".join(diffs)

@@ -4,7 +4,8 @@ schemathesis generates requests from the schema the app itself serves (valid one
 negative mode, invalid ones) and sends them, as the operations team through AppAPI's headers, to
 the app running against the Nextcloud stand-in. Every answer must be below 500: a bad input gets a
 sentence, never a crash. The figures (``schemathesis_cases``, ``schemathesis_5xx``) are written to
-``$GOVERNANCE_PROVE_OUT`` when set (``make prove`` adds them to bench-results.json).
+``$GOVERNANCE_PROVE_OUT`` when set: ``make prove`` adds them, under ``security``, to the
+bench-results.json ``make bench`` wrote (run it after ``make bench``, which rewrites the file).
 """
 
 from __future__ import annotations
@@ -101,6 +102,6 @@ def _report(figures: dict[str, int], seconds: float) -> None:
     out = os.environ.get("GOVERNANCE_PROVE_OUT")
     if out:
         path = Path(out)
-        known = json.loads(path.read_text()) if path.exists() else {}
-        known.update(figures, schemathesis_seconds=round(seconds, 1))
+        known = json.loads(path.read_text()) if path.exists() else {}  # make bench's figures, by part
+        known.setdefault("security", {}).update(figures, schemathesis_seconds=round(seconds, 1))
         path.write_text(json.dumps(known, indent=2, sort_keys=True) + "\n")

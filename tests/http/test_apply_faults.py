@@ -135,8 +135,8 @@ class CrashingGateway:
     def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
         return getattr(self.inner, name)
 
-    async def apply(self, change: Change) -> str:
-        answer = await self.inner.apply(change)
+    async def apply(self, change: Change, *, in_doubt: bool = False) -> str:
+        answer = await self.inner.apply(change, in_doubt=in_doubt)
         if change == self.crash_on:
             raise Crash
         return answer

@@ -91,3 +91,15 @@ def test_an_organisation_change_that_removes_many_people_is_saved_only_once_conf
     assert done.status_code == 200, done.text
     assert demo.gov.orgs.version() == version + 1
     assert not demo.standin.groups["gt-communication-membres"]
+
+
+def test_downloads_carry_their_length_because_the_proxy_breaks_chunked_answers(demo: RunningApp) -> None:
+    """Seen on a real Nextcloud 32.0.1: app_api's proxy drops "Transfer-Encoding" only under that exact
+    case (ExAppProxyController ``createProxyResponse``), so a streamed answer arrived marked chunked
+    but de-chunked and the browser cancelled the download. Every download has a Content-Length."""
+    with demo.client("claire") as c:
+        for path in ("/api/audit.csv", "/api/organisation.yaml", "/api/groups/communication/members.csv"):
+            r = c.get(path)
+            assert r.status_code == 200, path
+            assert "transfer-encoding" not in r.headers, path
+            assert int(r.headers["content-length"]) == len(r.content), path

@@ -18,6 +18,7 @@ from lib.core.changes import (
     SetAclRules,
 )
 from lib.core.state import AclManager, AclRule, FolderState, NextcloudState
+from lib.nextcloud import gateway as gateway_module
 from lib.nextcloud.errors import NextcloudError
 from lib.nextcloud.gateway import NextcloudGateway
 from lib.services.ports import UserInfo
@@ -85,11 +86,10 @@ async def test_replaying_every_change_changes_nothing(standin: StandIn, gateway:
     assert "group already exists" in answers
     assert "folder already exists" in answers
     assert any(a.startswith("group already set") for a in answers)
-    assert "manager already set" in answers
     assert "rules already set" in answers
 
 
-async def test_replaying_changes_sends_no_duplicating_call(
+async def test_replaying_changes_lands_nothing_twice_and_reads_nothing_first(
     standin: StandIn, gateway: NextcloudGateway
 ) -> None:
     await apply_all(gateway, sample_plan())
@@ -97,9 +97,38 @@ async def test_replaying_changes_sends_no_duplicating_call(
 
     await apply_all(gateway, sample_plan())
 
-    posts = [path for method, path in standin.calls if method in ("POST", "PROPPATCH")]
-    assert not [p for p in posts if p.endswith(("/groups", "/manageACL")) and "/folders/" in p]
+    folder = standin.folder_by_mount(MOUNT)
+    assert folder.groups == {"gt-ops": 31, "gt-com": 15}  # the second attach is refused by Nextcloud
+    assert folder.manage == [("group", "gt-ops")]  # the grant is a revoke then a grant: one row
     assert not [m for m, _ in standin.calls if m == "PROPPATCH"]
+    # the outcome of each call was known: no folder is read again before writing
+    assert not [p for m, p in standin.calls if m == "GET" and "/folders/" in p]
+
+
+async def test_a_change_in_doubt_is_checked_before_it_is_sent_again(
+    standin: StandIn, gateway: NextcloudGateway
+) -> None:
+    await apply_all(gateway, sample_plan())
+    standin.reset_calls()
+
+    answer = await gateway.apply(AttachGroup(MOUNT, "gt-com", 15), in_doubt=True)
+
+    assert answer == "group already set, permissions 15"
+    assert [m for m, p in standin.calls if p.endswith("/groups")] == []  # read, not sent
+    assert [m for m, p in standin.calls if "/folders/" in p] == ["GET"]
+
+
+async def test_attaching_a_group_the_plan_created_costs_one_call_per_fact(
+    standin: StandIn, gateway: NextcloudGateway
+) -> None:
+    await apply_all(gateway, [CreateGroup("gt-com"), CreateGroup("gt-ops"), CreateFolder(MOUNT)])
+    standin.reset_calls()
+
+    await apply_all(gateway, [AttachGroup(MOUNT, "gt-ops", 31), AttachGroup(MOUNT, "gt-com", 15)])
+
+    groups = "/index.php/apps/groupfolders/folders/1/groups"
+    assert standin.calls == [("POST", groups), ("POST", groups), ("POST", f"{groups}/gt-com")]
+    assert standin.folder_by_mount(MOUNT).groups == {"gt-ops": 31, "gt-com": 15}
 
 
 async def test_read_state_after_applying_a_plan_is_what_was_applied(gateway: NextcloudGateway) -> None:
@@ -166,9 +195,9 @@ async def test_reading_state_takes_calls_per_folder_not_per_user(
 
     state = await gateway.read_state(managed, mounts)
 
-    # group list + one member list per group + folder list + the app account's groups
-    # + one (Depth infinity) PROPFIND per ACL folder
-    assert len(standin.calls) == 3 + 2 * folders
+    # group list + one page of users (fewer than a page) + folder list + the app account's
+    # groups + one (Depth infinity) PROPFIND per ACL folder
+    assert len(standin.calls) == 4 + folders
     assert len(state.groups["gt-0"]) == members + 1
     assert state.folders["Folder 0"].rules == {"Sub": {AclRule("group", "gt-0", 2, 0)}}
 
@@ -273,3 +302,26 @@ async def test_a_notification_reaches_its_user_and_can_be_withdrawn(
     await gateway.delete_notification("carol", object_id)
     await gateway.delete_notification("carol", object_id)  # already gone: still fine
     assert standin.notifications == []
+
+
+@pytest.mark.parametrize("users", [5, 6, 7, 8, 9, 10, 11])
+async def test_memberships_are_read_in_pages_of_users_whatever_their_number(
+    standin: StandIn, gateway: NextcloudGateway, monkeypatch: pytest.MonkeyPatch, users: int
+) -> None:
+    monkeypatch.setattr(gateway_module, "USERS_PAGE", 2)
+    monkeypatch.setattr(gateway_module, "PAGES_AT_ONCE", 2)
+    uids = [f"u{i:02d}" for i in range(users - 1)]  # + the admin
+    for uid in uids:
+        standin.add_user(uid)
+    standin.add_group("gt-odd", *uids[1::2])
+    standin.add_group("gt-all", ADMIN, *uids)
+    standin.add_group("gt-empty")
+    standin.reset_calls()
+
+    state = await gateway.read_state(managed, [])
+
+    assert state.groups == {"gt-odd": set(uids[1::2]), "gt-all": {ADMIN, *uids}, "gt-empty": set()}
+    pages = [p for _, p in standin.calls if p.endswith("/cloud/users/details")]
+    full_pages = len(standin.users) // 2  # the fixture's own users and these
+    # the first page alone, then two at a time until one is short: at most one page past the end
+    assert full_pages + 1 <= len(pages) <= full_pages + 2

@@ -34,8 +34,11 @@ def matches(s: State, uid: str, term: str) -> bool:
     return term in uid.lower() or term in user.display_name.lower() or term in (user.email or "").lower()
 
 
-def user_details(s: State, uid: str, scopes: bool = False) -> dict[str, Any]:
-    """UsersController::getUserData; ``scopes`` adds the *Scope keys of GET /cloud/user."""
+def user_details(
+    s: State, uid: str, scopes: bool = False, groups: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    """UsersController::getUserData; ``scopes`` adds the *Scope keys of GET /cloud/user;
+    ``groups``: every user's groups, worked out once for a whole page."""
     user = s.users[uid]
     data: dict[str, Any] = {"enabled": True}
     if not scopes:
@@ -67,7 +70,7 @@ def user_details(s: State, uid: str, scopes: bool = False) -> dict[str, Any]:
         if scopes and scope_key:
             data[scope_key] = scope
     data.update(
-        groups=s.user_groups(uid),
+        groups=s.user_groups(uid) if groups is None else groups.get(uid, []),
         language=user.language,
         locale="",
         timezone="",
@@ -89,9 +92,28 @@ def group_details(s: State, gid: str) -> dict[str, Any]:
 
 
 def search_users(s: State, query: dict[str, Any], pool: Any = None) -> list[str]:
+    """Users matching ``search``, one ``limit``/``offset`` page, sorted by uid.
+
+    Of all users (``pool`` None), a page is cut in the order of the Database backend
+    (nextcloud/server lib/private/User/Database.php ``getDisplayNames``: ``ORDER BY
+    LOWER(displayname), uid_lower``), then sorted by uid (``getUsers``; user Manager ``search``):
+    provisioning_bulk_reads.json ``users_details_limit2_*`` gives ``admin`` on the first page. A
+    display name equal to the uid is one never set (``State.add_user``'s default), NULL in that
+    column, first in the recording's SQLite order.
+    """
     term = query.get("search", "")
-    uids = sorted(s.users if pool is None else pool, key=str.lower)
-    return paginate([u for u in uids if u in s.users and (not term or matches(s, u, term))], query)
+    if pool is not None:
+        uids = sorted(pool, key=str.lower)
+        return paginate([u for u in uids if u in s.users and (not term or matches(s, u, term))], query)
+    found = [u for u in s.users if not term or matches(s, u, term)]
+    page = paginate(sorted(found, key=lambda u: _backend_order(s, u)), query)
+    return sorted(page, key=str.lower)
+
+
+def _backend_order(s: State, uid: str) -> tuple[bool, str, str]:
+    name = s.users[uid].display_name
+    unset = name == uid
+    return (not unset, "" if unset else name.lower(), uid.lower())
 
 
 @route()
@@ -103,10 +125,23 @@ async def list_users(request: Request, s: State, uid: str) -> Response:
 
 @route()
 async def list_users_details(request: Request, s: State, uid: str) -> Response:
-    """GET /cloud/users/details (search_users_details_json): objects keyed by uid."""
+    """GET /cloud/users/details (search_users_details_json; provisioning_bulk_reads.json
+    ``users_details_*``): objects keyed by uid, each with its groups; ``limit``/``offset`` page
+    over users sorted by uid; a page past the last user is empty (PHP's ``[]``)."""
     require_admin(s, uid)
     found = search_users(s, dict(request.query_params))
-    return ocs(request, {"users": {u: user_details(s, u) for u in found}})
+    groups = groups_of_users(s, set(found))
+    details = {u: user_details(s, u, groups=groups) for u in found}
+    return ocs(request, {"users": details or []})  # UsersController::getUsersDetails: an empty PHP array
+
+
+def groups_of_users(s: State, uids: set[str]) -> dict[str, list[str]]:
+    """Each user's groups in the order of ``State.user_groups``, in one pass over the groups."""
+    found: dict[str, list[str]] = {}
+    for gid, members in s.groups.items():
+        for uid in members & uids:
+            found.setdefault(uid, []).append(gid)
+    return found
 
 
 @route()

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import uvicorn
 from starlette.applications import Starlette
-from starlette.responses import PlainTextResponse
+from starlette.responses import PlainTextResponse, Response
 
 from tests.standin import appapi, browser, dav, groupfolders, provisioning
 from tests.standin.routes import MATCHERS, Route, routes_from_info_xml
@@ -36,6 +36,18 @@ APP_INFO_XML = Path(__file__).resolve().parents[2] / "appinfo" / "info.xml"
 
 class StandInError(RuntimeError):
     """The ExApp answered a lifecycle call with an error (AppAPI would disable it)."""
+
+
+FAULT_MODES = ("500", "503", "timeout", "drop", "malformed", "ocs_error")
+BODIES = {
+    # The start of a recorded OCS answer (fixtures/groupfolders_api.json add_group_json), cut short.
+    "malformed": '{"ocs":{"meta":{"status":"ok","statuscode":100,"message":"OK","totalitems":"","ite',
+    # Nextcloud failing inside an OCS call answered 200 (fixtures/notifications.json
+    # appapi_create_notification_no_user_json; groupfolders answers its errors in 200 too:
+    # fixtures/groupfolders_api.json create_folder_non_admin_json).
+    "ocs_error": '{"ocs":{"meta":{"status":"failure","statuscode":996,"message":"Internal Server Error\\n",'
+    '"totalitems":"","itemsperpage":""},"data":[]}}',
+}
 
 
 @dataclass
@@ -97,8 +109,10 @@ class StandIn(State):
         self.calls.clear()
 
     def fail(self, method: str, path_regex: str, mode: str = "500", times: int = 1) -> None:
-        """Make the next ``times`` matching requests fail: "500", "503", "timeout" or "drop"."""
-        if mode not in ("500", "503", "timeout", "drop"):
+        """Make the next ``times`` matching requests fail before Nextcloud handles them: "500", "503",
+        "timeout", "drop", "malformed" (a 200 whose JSON body is cut short) or "ocs_error" (a 200
+        carrying an OCS failure, as fixtures/notifications.json appapi_create_notification_no_user_json)."""
+        if mode not in FAULT_MODES:
             raise ValueError(f"unknown fault mode {mode!r}")
         self.faults.append(Fault(method.upper(), re.compile(path_regex), mode, times))
 
@@ -132,6 +146,11 @@ class StandIn(State):
         if mode == "timeout":
             await asyncio.sleep(self.timeout_sleep)
             mode = "504"
+        if mode in BODIES:
+            body = BODIES[mode]
+            return await Response(body, 200, media_type="application/json; charset=utf-8")(
+                scope, receive, send
+            )
         response = PlainTextResponse(f"stand-in fault {mode}", int(mode))
         return await response(scope, receive, send)
 

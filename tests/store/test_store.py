@@ -31,7 +31,7 @@ def engine(db_url: str):  # type: ignore[no-untyped-def]
 def test_migrations_upgrade_an_empty_database(db_url: str) -> None:
     e = make_engine(db_url)
     migrate(e)
-    assert current_revision(e) == "0005"
+    assert current_revision(e) == "0006"
     assert {"working_groups", "memberships", "audit_log", "access_requests", "locks"} <= set(
         inspect(e).get_table_names()
     )
@@ -44,7 +44,7 @@ def test_migrations_upgrade_a_database_from_the_previous_revision_keeping_its_da
     OrgRepository(e).save(demo_org(date(2026, 1, 1)))
     SqlAuditLog(e).append("claire", "organisation.changed", "org", {})
     migrate(e)
-    assert current_revision(e) == "0005"
+    assert current_revision(e) == "0006"
     assert len(OrgRepository(e).load().working_groups) == 4
     assert check(SqlAuditLog(e)).ok
     e.dispose()

@@ -85,3 +85,11 @@ def test_placeholders_survive_translation() -> None:
             if text and set(re.findall(r"%\(\w+\)s|\{\w+\}", text)) != wanted:
                 broken.append((m.id, text))
     assert broken == []
+
+
+def test_every_core_message_is_marked_for_extraction() -> None:
+    """lib/core/codes.py stays pure; lib/core_messages.py marks its sentences for the catalogue."""
+    from lib.core.codes import MESSAGES
+    from lib.core_messages import CORE_MESSAGES
+
+    assert set(MESSAGES.values()) - set(CORE_MESSAGES) == set()
