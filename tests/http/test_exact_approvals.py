@@ -103,3 +103,26 @@ def test_downloads_carry_their_length_because_the_proxy_breaks_chunked_answers(d
             assert r.status_code == 200, path
             assert "transfer-encoding" not in r.headers, path
             assert int(r.headers["content-length"]) == len(r.content), path
+
+
+def test_changing_the_last_contributor_to_reader_keeps_their_access_as_a_reader(demo: RunningApp) -> None:
+    """The first reader of a group: the readers' group is created, attached and ruled by the request."""
+    with demo.client("ines") as c:
+        r = c.post(
+            "/ui/requests",
+            data={"kind": "change_role", "group": "administratif", "users": "hugo", "role": "reader",
+                  "justification": "Less time"},
+        )  # fmt: skip
+    assert r.status_code == 200, r.text
+    rid = int(re.search(r"Request #(\d+)", r.text).group(1))  # type: ignore[union-attr]
+    with demo.client("claire") as c:
+        page = c.get(f"/ui/requests/{rid}")
+        checksum = re.search(r'name="checksum" value="([0-9a-f]+)"', page.text).group(1)  # type: ignore[union-attr]
+        c.post(f"/ui/requests/{rid}/approve", data={"checksum": checksum, "confirmed": "1"})
+    assert demo.gov.requests.get(rid).state is RequestState.APPLIED
+    assert "hugo" in demo.standin.groups["gt-administratif-lecteurs"]
+    folder = demo.standin.folder_by_mount("Administratif et gestion")
+    assert folder is not None
+    assert folder.groups.get("gt-administratif-lecteurs") == 1  # hugo still reads the folder
+    with demo.client("claire") as c:
+        assert c.get("/api/plan", params={"fresh": 1}).json()["count"] == 0  # nothing forgotten

@@ -16,13 +16,13 @@ WORDS = Words(ORG, {"erin": "Erin Leroy"})
 def test_an_addition_names_the_person_and_the_working_group_role() -> None:
     change = AddMember("gt-com-membres", "erin")
     assert say("en", WORDS.change(change)) == "Add Erin Leroy to Communication (contributors)"
-    assert say("fr", WORDS.change(change)) == "Ajouter Erin Leroy à Communication (contributeur·ices)"
+    assert say("fr", WORDS.change(change)) == "Ajouter Erin Leroy au groupe « Communication (contributeur·ices) »"
 
 
 def test_rights_are_words_not_numbers() -> None:
     change = AttachGroup("Communication", "gt-com-lecteurs", 1)
     assert say("fr", WORDS.change(change)) == (
-        "Donner à Communication (lecteur·ices) l'accès à « Communication » : Consultation"
+        "Donner au groupe « Communication (lecteur·ices) » l'accès à « Communication » : Consultation"
     )
     odd = AttachGroup("Communication", "ca", 17)
     assert say("en", WORDS.change(odd)) == "Give the board access to “Communication”: read, share"
