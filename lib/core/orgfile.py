@@ -91,6 +91,14 @@ def _naming(data: Any) -> Naming:
     pattern = _text(raw.get("role_pattern", default.role_pattern), "naming.role_pattern")
     if "{slug}" not in pattern or "{role}" not in pattern:
         raise InvalidOrganisation("naming.role_pattern", _("must contain {slug} and {role}"))
+    prefix = pattern.split("{", 1)[0]
+    if len(prefix) < 2 or not any(ch.isalnum() for ch in prefix) or pattern.count("{") != 2:
+        # The app owns every group this pattern matches (lib/services/sync.py ``managed_by``): a
+        # pattern like "{slug}{role}" would claim, and empty, most of Nextcloud's groups.
+        raise InvalidOrganisation(
+            "naming.role_pattern",
+            _("must start with a fixed prefix of at least two characters, like gt-{slug}-{role}"),
+        )
     role_names = {**default.role_names, **_names(raw.get("role_names", {}), "naming.role_names", set(ROLES))}
     org_groups = {
         **default.org_groups,

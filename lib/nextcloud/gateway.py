@@ -15,7 +15,8 @@ import contextvars
 import logging
 import secrets
 import string
-from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping, Sequence
+import time
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from lib.core.changes import (
@@ -48,6 +49,9 @@ _ID_CHARS = string.ascii_letters + string.digits
 _IN_DOUBT: contextvars.ContextVar[bool] = contextvars.ContextVar("in_doubt", default=False)
 USERS_PAGE = 500  # users per /cloud/users/details page: 5,000 users in 10 calls
 PAGES_AT_ONCE = 4  # pages asked together (at most this many asked past the last)
+# Seconds a reading's rules stand for the rules in place when writing (a plan applied right after
+# its reading); older, a write reads the path's rules again.
+RULES_FRESH = 60.0
 T = TypeVar("T")
 
 
@@ -63,7 +67,8 @@ class NextcloudGateway:
         self._admin = admin_user
         self._ids: dict[str, int] = {}  # mount point -> folder id, from the last read
         self._existing: set[str] = set()  # groups known to exist: last read, or created here
-        self._dirs: set[tuple[str, str]] = set()  # (mount, path) made or found by MKCOL since the last read
+        self._dirs: set[tuple[str, str]] = set()  # (mount, path) known to exist since the last read
+        self._rules_seen: dict[str, tuple[float, dict[str, set[AclRule]]]] = {}  # mount -> (when, rules)
         self._managed: Callable[[str], bool] = managed or (lambda gid: False)
         self._acl_read = AclReader(client, admin_user)
         self._acl_write = AclWriter(client, admin_user)
@@ -117,6 +122,7 @@ class NextcloudGateway:
         await self._read_rules(
             state, [f for f in state.folders.values() if f.acl or paths.get(f.mount_point)], known=members
         )
+        self._remember_rules(state.folders.values())
         state.folders.update(_others(folders, state.folders, managed))
         return state
 
@@ -214,6 +220,7 @@ class NextcloudGateway:
             # as read_state: by someone who sees every rule; ``known={}``: only some members are known
             ruled = [f for f in state.folders.values() if f.acl or paths.get(f.mount_point)]
             await self._read_rules(state, ruled, known={})
+            self._remember_rules(state.folders.values())
         return state
 
     async def _groups_of(self, uid: str) -> set[str]:
@@ -450,21 +457,58 @@ class NextcloudGateway:
         return f"manager {await self._once(granted, grant)}"
 
     async def _set_acl_rules(self, c: SetAclRules) -> str:
-        """MKCOL the levels not made yet, then the whole rule list in one PROPPATCH. The rules in
-        place are read first (rules the app does not own are kept), except on a path created just
-        now: a new node has no rules (groupfolders keys rules by file id)."""
+        """The whole rule list of the path in one PROPPATCH, keeping the rules the app does not own.
+
+        Levels of the path not known to exist are made first (MKCOL). The rules in place are
+        those of a path created just now (none: groupfolders keys rules by file id), else those
+        of a reading of the folder less than ``RULES_FRESH`` seconds old, else read (PROPFIND);
+        always read when the change is in doubt. A path gone since it was seen is made again.
+        """
         path = routes.norm_path(c.path)
         mount = c.mount_point
+        levels = _levels(path)
+        assumed = any((mount, level) in self._dirs for level in levels)
         created = await self._acl_write.ensure_path(mount, path, lambda level: (mount, level) in self._dirs)
-        self._dirs |= {(mount, level) for level in _levels(path)}
-        current = set() if created else await self._acl_read.rules_at(mount, path)
+        self._dirs |= {(mount, level) for level in levels}
+        seen = None if _IN_DOUBT.get() else self._fresh_rules(mount)
+        if created:
+            current: set[AclRule] = set()
+        elif seen is not None:
+            current = seen.get(path, set())
+        else:
+            current = await self._acl_read.rules_at(mount, path)
         ours = {(r.mapping_type, r.mapping_id) for r in c.rules}
         kept = {r for r in current if (r.mapping_type, r.mapping_id) not in ours and not self._owned(r)}
         wanted = kept | set(c.rules)
         if wanted == current:
             return "rules already set"
-        await self._acl_write.replace(c.mount_point, path, wanted)
+        try:
+            await self._acl_write.replace(mount, path, wanted)
+        except NextcloudError as e:
+            if e.http_status != 404 or not (assumed or seen is not None):
+                raise
+            self._forget_paths(mount)  # deleted since it was seen: make it again, read it
+            return await self._set_acl_rules(c)
+        if seen is not None:
+            seen[path] = wanted
         return f"{len(c.rules)} rule(s) set, {len(kept)} kept"
+
+    def _remember_rules(self, folders: Iterable[FolderState]) -> None:
+        """Paths and rules of folders whose every rule was just read: the writes that follow soon
+        need not read them again (:meth:`_set_acl_rules`)."""
+        now = time.monotonic()
+        for f in folders:
+            if f.rules_readable and f.rules_reader:
+                self._rules_seen[f.mount_point] = (now, {p: set(rules) for p, rules in f.rules.items()})
+                self._dirs |= {(f.mount_point, level) for p in f.rules for level in _levels(p)}
+
+    def _fresh_rules(self, mount: str) -> dict[str, set[AclRule]] | None:
+        read_at, rules = self._rules_seen.get(mount, (0.0, None))
+        return rules if rules is not None and time.monotonic() - read_at < RULES_FRESH else None
+
+    def _forget_paths(self, mount: str) -> None:
+        self._dirs = {d for d in self._dirs if d[0] != mount}
+        self._rules_seen.pop(mount, None)
 
     def _owned(self, rule: AclRule) -> bool:
         return rule.mapping_type == "group" and self._managed(rule.mapping_id)

@@ -37,8 +37,8 @@ def test_the_apps_own_group_cannot_be_admin_either() -> None:
 def test_a_role_group_named_admin_is_refused() -> None:
     error = refused(
         {
-            "naming": {"role_pattern": "{slug}{role}", "role_names": {"reader": "min"}},
-            "working_groups": [{"slug": "ad", "name": "Ad"}],
+            "naming": {"role_pattern": "ad{slug}{role}", "role_names": {"reader": "in"}},
+            "working_groups": [{"slug": "m", "name": "M"}],
         }
     )
     assert error.field == "working_groups[0].slug" and "admin group" in error.message
@@ -53,7 +53,7 @@ def test_two_organisation_groups_sharing_one_nextcloud_group_are_refused() -> No
 def test_a_role_group_that_is_an_organisation_group_is_refused() -> None:
     error = refused(
         {
-            "naming": {"role_pattern": "{role}-{slug}", "org_groups": {"board": "membres-com"}},
+            "naming": {"role_pattern": "wg-{role}-{slug}", "org_groups": {"board": "wg-membres-com"}},
             "working_groups": [{"slug": "com", "name": "Com"}],
         }
     )
@@ -107,3 +107,17 @@ def test_the_planner_never_touches_admin_even_if_told_the_app_manages_every_grou
     assert not [c for c in changes if isinstance(c, AddMember | RemoveMember) and c.gid == "admin"]
     assert not [c for c in changes if isinstance(c, AttachGroup | DetachGroup) and c.gid.lower() == "admin"]
     assert not [c for c in changes if isinstance(c, SetAclRules) and rule in c.rules]
+
+
+def test_a_naming_pattern_without_a_fixed_prefix_is_refused() -> None:
+    """``{slug}{role}`` would make the app own (and empty) almost every group of Nextcloud."""
+    import pytest
+
+    from lib.core.errors import InvalidOrganisation
+    from lib.core.orgfile import org_from_data
+
+    for pattern in ("{slug}{role}", "-{slug}-{role}", "{slug}-{role}-x"):
+        with pytest.raises(InvalidOrganisation) as caught:
+            org_from_data({"name": "Coop", "naming": {"role_pattern": pattern}})
+        assert caught.value.field == "naming.role_pattern"
+    assert org_from_data({"name": "Coop", "naming": {"role_pattern": "wg_{slug}_{role}"}}).naming.role_pattern
