@@ -16,7 +16,10 @@ WORDS = Words(ORG, {"erin": "Erin Leroy"})
 def test_an_addition_names_the_person_and_the_working_group_role() -> None:
     change = AddMember("gt-com-membres", "erin")
     assert say("en", WORDS.change(change)) == "Add Erin Leroy to Communication (contributors)"
-    assert say("fr", WORDS.change(change)) == "Ajouter Erin Leroy au groupe « Communication (contributeur·ices) »"
+    assert (
+        say("fr", WORDS.change(change))
+        == "Ajouter Erin Leroy au groupe « Communication (contributeur·ices) »"
+    )
 
 
 def test_rights_are_words_not_numbers() -> None:
@@ -35,7 +38,8 @@ def test_rules_on_a_sub_folder_list_each_group_with_its_right() -> None:
         (AclRule("group", "gt-com-membres", 31, 15), AclRule("group", "tous", 31, 0)),
     )
     assert say("en", WORDS.change(change)) == (
-        "Set the rights on “Communication/Interne”: Communication (contributors): Modification; everyone: None"
+        "Set the rights on “Communication/Interne”: "
+        "Communication (contributors): Modification; everyone: None"
     )
 
 
