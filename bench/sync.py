@@ -30,12 +30,12 @@ from lib.core.changes import Change
 from lib.core.compile import compile_org
 from lib.core.model import Grant, Membership, Organisation, OrgGroup, Right, Role, role_ref
 from lib.core.plan import plan
+from lib.core.ports import Gateway
 from lib.nextcloud.factory import gateway_from_settings
 from lib.nextcloud.gateway import NextcloudGateway
 from lib.services.apply import apply_plan
 from lib.services.background import _read as background_read
 from lib.services.governance import Governance
-from lib.services.ports import Gateway
 from lib.services.sync import managed_by
 from lib.settings import Settings
 from tests.fakes import FakeAudit

@@ -17,9 +17,9 @@ from nc_py_api.ex_app import set_handlers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lib.core.errors import GovernanceError
+from lib.core.ports import Gateway
 from lib.i18n import error_text, gettext, pick_language
 from lib.services.governance import Governance
-from lib.services.ports import Gateway
 from lib.settings import Settings
 
 from .auth import AppAPIAuth

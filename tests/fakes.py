@@ -69,7 +69,7 @@ class FakeJournal:
         return [e.change for e in self.runs[run_id].entries if e.status not in FINISHED]
 
     def _step(self, run_id: str, change: Change) -> JournalEntry:
-        from lib.services.ports import RunTakenOver
+        from lib.core.ports import RunTakenOver
 
         if run_id in self.taken:
             raise RunTakenOver(run_id)
@@ -205,12 +205,12 @@ class FakeGateway:
         return "ok"
 
     async def search_users(self, query: str, limit: int = 10) -> list[Any]:
-        from lib.services.ports import UserInfo
+        from lib.core.ports import UserInfo
 
         return [UserInfo(u, n) for u, n in self.users.items() if query in u][:limit]
 
     async def get_user(self, uid: str) -> Any:
-        from lib.services.ports import UserInfo
+        from lib.core.ports import UserInfo
 
         return UserInfo(uid, self.users[uid]) if uid in self.users else None
 

@@ -10,11 +10,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
+from lib.core.audit import AuditFilter
 from lib.core.policy import (
     can_view_audit,
 )
 from lib.core.wording import Words
-from lib.store.audit_repo import AuditFilter
 
 from ..audit_words import ACTIONS, AuditWords, people_in
 from ..csv_export import csv_chunks

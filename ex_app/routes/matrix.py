@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from lib.core.drift import Drift, adopt_changes
 from lib.core.errors import GovernanceError
 from lib.core.explain import Person, explain, find_person
+from lib.core.faults import NextcloudError, StaleOrganisation
 from lib.core.model import Organisation, OrgGroup
 from lib.core.paging import paginate, search
 from lib.core.policy import (
@@ -25,10 +26,8 @@ from lib.core.policy import (
 from lib.core.state import FolderState, NextcloudState
 from lib.core.wording import Words
 from lib.i18n import say
-from lib.nextcloud.errors import NextcloudError
 from lib.services.governance import Governance
 from lib.services.plan_text import plan_text
-from lib.store.org_repo import StaleOrganisation
 
 from ..deps import Caller, CallerDep, DriftRepairerDep, GovDep, OrgEditorDep
 from ..render import Fragments, env, render

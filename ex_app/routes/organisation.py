@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from lib.core import orgfile
 from lib.core.adopt import Adoption, propose_org
 from lib.core.errors import GovernanceError, InvalidOrganisation, UnsafePlan
+from lib.core.faults import NextcloudError, StaleOrganisation
 from lib.core.model import Organisation, WorkingGroup
 from lib.core.paging import page_number, page_of, paginate, search
 from lib.core.plan import Plan, plan
@@ -23,11 +24,9 @@ from lib.core.policy import (
     can_edit_org,
 )
 from lib.i18n import error_text, say
-from lib.nextcloud.errors import NextcloudError
 from lib.services.governance import Governance
 from lib.services.plan_text import plan_text
 from lib.services.sync import managed_by
-from lib.store.org_repo import StaleOrganisation
 
 from .. import org_yaml
 from ..deps import Caller, CallerDep, GovDep, OrgEditorDep

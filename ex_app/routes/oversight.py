@@ -8,12 +8,12 @@ from urllib.parse import urlencode
 from fastapi.responses import HTMLResponse
 
 from lib.core.explain import BITS
+from lib.core.faults import NextcloudError
 from lib.core.model import Right
 from lib.core.policy import (
     Decision,
 )
 from lib.core.request_kinds import RequestState
-from lib.nextcloud.errors import NextcloudError
 
 from ..deps import Caller
 from ..render import render

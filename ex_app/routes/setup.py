@@ -12,9 +12,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse
 
+from lib.core.faults import NextcloudError
 from lib.core.model import OrgGroup
 from lib.core.policy import Decision, can_set_up, can_view_settings
-from lib.nextcloud.errors import NextcloudError
 from lib.services.governance import Governance
 from lib.services.setup import (
     ACCOUNT_MISSING,

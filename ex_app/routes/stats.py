@@ -14,16 +14,16 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from markupsafe import Markup
 
+from lib.core.audit import csv_cell
 from lib.core.expiry import expiring_soon
+from lib.core.faults import NextcloudError
 from lib.core.model import Membership, Organisation, OrgGroup, Role
 from lib.core.paging import Page, paginate
 from lib.core.policy import (
     can_repair_drift,
     can_view_stats,
 )
-from lib.nextcloud.errors import NextcloudError
 from lib.services.memo import Memo
-from lib.store.audit_repo import csv_cell
 
 from ..csv_export import csv_chunks
 from ..deps import Caller, CallerDep, GovDep

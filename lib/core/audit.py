@@ -107,3 +107,20 @@ def _problem(entry: AuditEntry, seq: int, prev_hash: str) -> str:
     if digest != entry.hash:
         return "content does not match its hash"
     return ""
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor: str = ""
+    action: str = ""
+    text: str = ""  # matched against the subject
+    since: str = ""  # ISO date
+    until: str = ""
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP "CSV Injection": these make a cell a formula
+
+
+def csv_cell(value: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula."""
+    return "'" + value if value[:1] in FORMULA_STARTS else value

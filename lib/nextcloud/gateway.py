@@ -34,8 +34,8 @@ from lib.core.changes import (
     SetAclRules,
     SetGroupPermissions,
 )
+from lib.core.ports import UserInfo
 from lib.core.state import AclManager, AclRule, FolderState, NextcloudState
-from lib.services.ports import UserInfo
 
 from . import routes
 from .acl import AclReader, AclWriter

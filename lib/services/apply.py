@@ -19,8 +19,8 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from lib.core.changes import Change
-from lib.nextcloud.errors import NextcloudError, NextcloudUnavailable
-from lib.services.ports import AuditLog, Gateway, Journal
+from lib.core.faults import NextcloudError, NextcloudUnavailable
+from lib.core.ports import AuditLog, Gateway, Journal
 
 log = logging.getLogger(__name__)
 

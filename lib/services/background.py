@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from lib.core.changes import Change
+from lib.core.faults import NextcloudError
 from lib.core.still_wanted import still_wanted
-from lib.nextcloud.errors import NextcloudError
 
 if TYPE_CHECKING:
     from .apply import ApplyResult

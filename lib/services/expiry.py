@@ -8,10 +8,10 @@ from datetime import date
 
 from lib.core.errors import UnsafePlan
 from lib.core.expiry import expired_memberships, expiring_soon, org_without
+from lib.core.faults import StaleOrganisation
 from lib.core.model import Membership, Role
 from lib.core.request_kinds import SYSTEM_ACTOR
 from lib.i18n import gettext
-from lib.store.org_repo import StaleOrganisation
 
 from .governance import Governance
 from .notices import Teller

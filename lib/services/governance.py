@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from lib.core.model import Membership, Organisation, WorkingGroup
 from lib.core.policy import Actor, actor_for
+from lib.core.ports import Gateway, UserInfo
 from lib.core.request_kinds import RequestState
 from lib.settings import Settings
 from lib.store.audit_repo import SqlAuditLog
@@ -27,7 +28,6 @@ from lib.store.org_repo import OrgRepository, one_version_per_request
 from lib.store.unit import unit_of_work
 
 from .memo import Memo
-from .ports import Gateway, UserInfo
 
 if TYPE_CHECKING:
     from .requests import RequestService

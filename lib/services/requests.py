@@ -15,6 +15,7 @@ from babel.dates import format_date
 from lib.core import requests as machine
 from lib.core.errors import GovernanceError, InvalidRequest, InvalidToken
 from lib.core.expiry import apply_request
+from lib.core.faults import ConcurrentUpdate, StaleOrganisation
 from lib.core.model import Organisation, OrgGroup, Role
 from lib.core.plan import Plan
 from lib.core.policy import (
@@ -31,8 +32,8 @@ from lib.core.request_checks import not_duplicate
 from lib.core.request_kinds import SYSTEM_ACTOR, AccessRequest, RequestKind, RequestLine, RequestState
 from lib.core.tokens import DecisionClaim, make_decision_token, read_decision_token
 from lib.i18n import gettext
-from lib.store.org_repo import StaleOrganisation, one_version_per_request
-from lib.store.requests_repo import ConcurrentUpdate, RequestRepository
+from lib.store.org_repo import one_version_per_request
+from lib.store.requests_repo import RequestRepository
 
 from . import decision_links as links
 from .governance import Governance

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, false, func, insert, select
 
-from lib.core.audit import GENESIS, AuditEntry, ChainCheck, chain_hash, verify_chain
+from lib.core.audit import GENESIS, AuditEntry, AuditFilter, ChainCheck, chain_hash, csv_cell, verify_chain
 
 from .db import reader
 from .tables import audit_log
@@ -25,15 +25,6 @@ MAX_OFFSET = 2**62  # beyond any log's length, within the databases' 64-bit inte
 
 
 @dataclass(frozen=True)
-class AuditFilter:
-    actor: str = ""
-    action: str = ""
-    text: str = ""  # matched against the subject
-    since: str = ""  # ISO date
-    until: str = ""
-
-
-@dataclass(frozen=True)
 class _Verified:
     """What this process knows of the chain: the last check's result, the last entry found sound."""
 
@@ -42,7 +33,7 @@ class _Verified:
 
 
 class SqlAuditLog:
-    """Implements lib.services.ports.AuditLog. No method edits or deletes an entry.
+    """Implements lib.core.ports.AuditLog. No method edits or deletes an entry.
 
     It remembers (per instance, so per process) how far the hash chain was found sound, so that
     showing the chain's state only hashes what was appended since.
@@ -280,14 +271,6 @@ class _Tail:
         for entry in self._entries:
             self.last = entry
             yield entry
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP "CSV Injection": these make a cell a formula
-
-
-def csv_cell(value: str) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    return "'" + value if value[:1] in FORMULA_STARTS else value
 
 
 def _entry(r: Any) -> AuditEntry:

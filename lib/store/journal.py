@@ -1,4 +1,4 @@
-"""The apply journal in the database (implements lib.services.ports.Journal).
+"""The apply journal in the database (implements lib.core.ports.Journal).
 
 Liveness (issue 13): each run names the process applying it (``holder``, one id per journal, that
 is per process) and when that process last said so (``heartbeat``: every journal step, and every
@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, func, insert, or_, sel
 from sqlalchemy.exc import IntegrityError
 
 from lib.core.changes import Change, change_from_data
-from lib.services.ports import RunTakenOver
+from lib.core.ports import RunTakenOver
 
 from .db import reader
 from .tables import journal_changes, journal_runs

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, ScalarSelect, delete, insert, select, update
 
+from lib.core.faults import StaleOrganisation
 from lib.core.model import Grant, Membership, Naming, Organisation, Right, Role, WorkingGroup
 
 from .db import reader
@@ -171,15 +172,6 @@ class OrgRepository:
             )
             if (unit := current_unit(self._engine)) is not None and (saved := unit.find(_SAVED)) is not None:
                 unit.saved[_SAVED] = (int(version or 0) + 1, saved[1])
-
-
-class StaleOrganisation(Exception):
-    """Someone else saved the organisation since it was read."""
-
-    def __init__(self, expected: int, current: int) -> None:
-        super().__init__(f"organisation changed (version {current}, expected {expected})")
-        self.expected = expected
-        self.current = current
 
 
 def _write_whole(conn: Connection, org: Organisation) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, ScalarSelect, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from lib.core.faults import ConcurrentUpdate
 from lib.core.model import Role
 from lib.core.request_kinds import (
     AccessRequest,
@@ -27,10 +28,6 @@ from lib.core.request_kinds import (
 from .db import reader
 from .tables import access_requests, locks, sent_notifications, used_tokens
 from .unit import guard, reading, writing
-
-
-class ConcurrentUpdate(Exception):
-    """Someone changed the request since it was read."""
 
 
 def _dt(v: str | None) -> datetime | None:

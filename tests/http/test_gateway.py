@@ -17,11 +17,11 @@ from lib.core.changes import (
     SetAclManager,
     SetAclRules,
 )
+from lib.core.ports import UserInfo
 from lib.core.state import AclManager, AclRule, FolderState, NextcloudState
 from lib.nextcloud import gateway as gateway_module
 from lib.nextcloud.errors import NextcloudError
 from lib.nextcloud.gateway import NextcloudGateway
-from lib.services.ports import UserInfo
 from tests import conftest_standin
 from tests.conftest_standin import ADMIN, MOUNT, SECRET, make_client, managed, sample_plan, snapshot
 from tests.standin import StandIn
@@ -325,3 +325,57 @@ async def test_memberships_are_read_in_pages_of_users_whatever_their_number(
     full_pages = len(standin.users) // 2  # the fixture's own users and these
     # the first page alone, then two at a time until one is short: at most one page past the end
     assert full_pages + 1 <= len(pages) <= full_pages + 2
+
+
+NEW_RULE = (AclRule("group", "gt-com", 1, 1),)
+
+
+async def test_rules_written_right_after_a_reading_cost_one_call(
+    standin: StandIn, gateway: NextcloudGateway
+) -> None:
+    await apply_all(gateway, sample_plan())
+    await gateway.read_state(managed, [MOUNT], rule_paths=RULE_PATHS)
+    standin.reset_calls()
+
+    await gateway.apply(SetAclRules(MOUNT, "Interne/Secret", NEW_RULE))
+
+    assert [m for m, _ in standin.calls] == ["PROPPATCH"]  # path and rules in place known from the reading
+    # the user rule the app does not own is kept
+    assert standin.folder_by_mount(MOUNT).rules["Interne/Secret"] == [
+        ("group", "gt-com", 1, 1),
+        ("user", "alice", 1, 1),
+    ]
+
+
+async def test_rules_in_doubt_or_after_an_old_reading_are_read_again_and_foreign_ones_kept(
+    standin: StandIn, gateway: NextcloudGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await apply_all(gateway, sample_plan())
+    await gateway.read_state(managed, [MOUNT], rule_paths=RULE_PATHS)
+    standin.folder_by_mount(MOUNT).rules["Interne"].append(("user", "dave", 31, 31))  # by hand, since
+    standin.reset_calls()
+
+    await gateway.apply(SetAclRules(MOUNT, "Interne", NEW_RULE), in_doubt=True)
+    monkeypatch.setattr(gateway_module, "RULES_FRESH", 0.0)  # the reading is now too old to stand
+    await gateway.apply(SetAclRules(MOUNT, "Interne", (AclRule("group", "gt-com", 2, 2),)))
+
+    assert [m for m, _ in standin.calls] == ["PROPFIND", "PROPPATCH", "PROPFIND", "PROPPATCH"]
+    assert sorted(standin.folder_by_mount(MOUNT).rules["Interne"]) == [
+        ("group", "gt-com", 2, 2),
+        ("user", "dave", 31, 31),
+    ]
+
+
+async def test_a_path_deleted_since_the_reading_is_made_again(
+    standin: StandIn, gateway: NextcloudGateway
+) -> None:
+    await apply_all(gateway, sample_plan())
+    await gateway.read_state(managed, [MOUNT], rule_paths=RULE_PATHS)
+    folder = standin.folder_by_mount(MOUNT)
+    folder.paths -= {"Interne/Secret"}  # deleted by hand, with its rules
+    folder.rules.pop("Interne/Secret")
+
+    await gateway.apply(SetAclRules(MOUNT, "Interne/Secret", NEW_RULE))
+
+    assert "Interne/Secret" in folder.paths
+    assert folder.rules["Interne/Secret"] == [("group", "gt-com", 1, 1)]
