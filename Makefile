@@ -44,9 +44,11 @@ lint: install
 bench: install
 	$(BIN)/python -m bench
 
-## make prove: the security figures of issue 13 added to bench-results.json (schemathesis_cases, schemathesis_5xx).
+## make prove: the security figures of issue 13 added to bench-results.json (schemathesis_cases, schemathesis_5xx;
+## fault_runs, requests_stuck, resume_seconds_after_kill, concurrent_decisions_*: bench/faults.py, some 15 minutes).
 prove: install
 	GOVERNANCE_PROVE_OUT=$(CURDIR)/bench-results.json $(BIN)/python -m pytest -q -s -p no:randomly tests/http/test_api_schema.py
+	$(BIN)/python -m bench faults
 
 ## make register: print (or run, with OCC=...) the AppAPI registration for a manual-install daemon.
 register: install

@@ -41,6 +41,15 @@ def _pages() -> Figures:
     return pages.run()
 
 
+def _faults() -> Figures:
+    from bench import faults
+
+    return faults.run()
+
+
+# Run by name only (``make prove``: ``python -m bench faults``), their figures added to the file.
+PROVE: dict[str, Callable[[], Figures]] = {"faults": _faults}
+
 PARTS: dict[str, Callable[[], Figures]] = {
     "engine": _engine,
     "sync": _sync,
@@ -49,10 +58,13 @@ PARTS: dict[str, Callable[[], Figures]] = {
 }
 
 
-def main() -> int:
+def main(names: list[str] | None = None) -> int:
+    """Every part of ``PARTS``, or the parts named (of ``PARTS`` or ``PROVE``); the figures are
+    added to bench-results.json, replacing those of the same name."""
+    chosen = {n: {**PARTS, **PROVE}[n] for n in names} if names else PARTS
     figures: Figures = {}
     failed = []
-    for name, part in PARTS.items():
+    for name, part in chosen.items():
         start = time.perf_counter()
         try:
             figures.update(part())
@@ -65,9 +77,10 @@ def main() -> int:
     print(f"{'name':<{width}}  {'value':>12}  unit")
     for name, figure in figures.items():
         print(f"{name:<{width}}  {figure['value']:>12}  {figure['unit']}")
-    RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
+    kept = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    RESULTS.write_text(json.dumps({**kept, **figures}, indent=2) + "\n")
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

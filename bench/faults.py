@@ -30,6 +30,7 @@ requests applied whose person lacks access in the organisation or in Nextcloud,
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import random
 import re
@@ -39,6 +40,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -68,7 +70,8 @@ FULL_RUNS = 1000
 GROUPS = 3  # working groups, each with a folder, ACL, two ACL managers and a ruled sub-path
 CONTRIBUTORS = 25  # per working group: the whole organisation's plan from an empty Nextcloud is ~120
 PEOPLE = 20  # lines of the bulk addition approved meanwhile
-RUN_STALE = 0.25  # seconds of silence before a restart takes a run over (the server: 15)
+RUN_STALE = 0.15  # seconds of silence before a restart takes a run over (the server: 15)
+WORKERS = 2  # the full count runs in this many OS processes, each its own stand-in and database
 DECISIONS = 200
 AT_ONCE = 6
 ADMIN = "admin"
@@ -121,6 +124,9 @@ def people(n: int = PEOPLE) -> list[str]:
     return [f"p{i:04d}" for i in range(n)]
 
 
+_people = people  # for functions with a ``people`` parameter
+
+
 # ---- the stand-in -------------------------------------------------------------------------------
 
 
@@ -171,7 +177,7 @@ def start_standin(users: list[str]) -> tuple[StandIn, Handled]:
     s.add_user(ADMIN, "Governance", admin=True)
     for uid in users:
         s.add_user(uid)
-    s.timeout_sleep = 0.3  # longer than the client's timeout below
+    s.timeout_sleep = 0.25  # longer than the client's timeout below
     handled = Handled(s.app, s)
     s.app = handled  # type: ignore[assignment]
     s.start()
@@ -227,7 +233,7 @@ def process(settings: Settings, stale_after: float | None = None) -> Governance:
     """One worker process: its own engine, journal holder, gateway (fast retries, short timeout)."""
     gov = Governance(
         settings,
-        lambda s: gateway_from_settings(s, attempts=4, backoff=0.001, max_backoff=0.005, timeout=0.2),
+        lambda s: gateway_from_settings(s, attempts=4, backoff=0.001, max_backoff=0.005, timeout=0.15),
         today=lambda: TODAY,
     )
     if stale_after is not None:
@@ -280,6 +286,7 @@ class Outcome:
     retries: int = 0
     faults: int = 0
     repaired: bool = False
+    changes: int = 0
     why: list[str] = field(default_factory=list)
 
 
@@ -334,16 +341,18 @@ def inject_faults(standin: StandIn, rng: random.Random, uids: list[str]) -> int:
     return count
 
 
-async def fault_run(standin: StandIn, handled: Handled, settings: Settings, i: int) -> Outcome:
+async def fault_run(
+    standin: StandIn, handled: Handled, settings: Settings, i: int, contributors: int, adding: int
+) -> Outcome:
     """The organisation's whole plan applied to an empty Nextcloud while a bulk addition is approved,
     on one worker that faults hit and that dies in most runs; then another worker takes over."""
     rng = random.Random(SEED * 100_003 + i)
     out = Outcome()
-    org = base_org()
+    org = base_org(contributors)
     empty(standin)
     first = process(settings)
     first.orgs.save(org)
-    uids = people()
+    uids = people(adding)
     lines = [RequestLine(user=u, role=Role.CONTRIBUTOR) for u in uids]
     facilitator = actor_for(org, "fac0", today=TODAY)
     req = await first.requests.submit(
@@ -352,6 +361,7 @@ async def fault_run(standin: StandIn, handled: Handled, settings: Settings, i: i
     assert req.id is not None
     shown = await first.requests.preview(req)
     size = len((await first.sync.snapshot()).plan) + len(shown)
+    out.changes = size
     handled.doubles.clear()
     org_runs_before = _org_runs(first)
     out.faults = inject_faults(standin, rng, uids)
@@ -504,8 +514,17 @@ async def _check(
         out.why.append(f"written twice: {handled.doubles}, duplicate manager rows: {rows}")
 
 
-async def fault_runs(runs: int, *, verbose: bool = False) -> dict[str, Any]:
-    standin, handled = start_standin([*people(), *staff()])
+async def fault_runs(
+    runs: int,
+    *,
+    contributors: int = CONTRIBUTORS,
+    people: int = PEOPLE,
+    first: int = 0,
+    verbose: bool = False,
+) -> dict[str, Any]:
+    """``runs`` seeded runs; a smaller organisation (``contributors`` per group) and addition
+    (``people``) for the CI test."""
+    standin, handled = start_standin([*_people(people), *staff(contributors)])
     outcomes: list[Outcome] = []
     start = time.perf_counter()
     try:
@@ -514,11 +533,12 @@ async def fault_runs(runs: int, *, verbose: bool = False) -> dict[str, Any]:
             setup = process(settings)
             setup.migrate()
             await stop(setup)
-            for i in range(runs):
-                out = await fault_run(standin, handled, settings, i)
+            for i in range(first, first + runs):
+                began = time.perf_counter()
+                out = await fault_run(standin, handled, settings, i, contributors, people)
                 outcomes.append(out)
-                if verbose and out.why:
-                    print(f"fault run {i}: {out.why}")
+                if verbose:
+                    print(f"fault run {i}: {time.perf_counter() - began:.1f} s {out}", flush=True)
     finally:
         standin.stop()
     return {
@@ -531,6 +551,7 @@ async def fault_runs(runs: int, *, verbose: bool = False) -> dict[str, Any]:
         "skipped": sum(o.skipped for o in outcomes),
         "retries": sum(o.retries for o in outcomes),
         "repaired": sum(o.repaired for o in outcomes),
+        "changes": sum(o.changes for o in outcomes),
         "faults": sum(o.faults for o in outcomes),
         "seconds": time.perf_counter() - start,
         "why": [o.why for o in outcomes if o.wrong or o.double or o.stuck],
@@ -688,43 +709,88 @@ async def concurrent_decisions(requests: int = DECISIONS, at_once: int = AT_ONCE
     }
 
 
+def _share(first: int, runs: int) -> dict[str, Any]:
+    return asyncio.run(fault_runs(runs, first=first))
+
+
+def parallel_fault_runs(runs: int, workers: int = WORKERS) -> dict[str, Any]:
+    """The runs split over ``workers`` processes (seeds stay those of a single process's runs)."""
+    shares = [runs // workers + (1 if k < runs % workers else 0) for k in range(workers)]
+    firsts = [sum(shares[:k]) for k in range(workers)]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        parts = list(pool.map(_share, firsts, shares))
+    total: dict[str, Any] = {"why": [w for p in parts for w in p["why"]]}
+    for key in parts[0]:
+        if key != "why":
+            total[key] = max(p[key] for p in parts) if key == "seconds" else sum(p[key] for p in parts)
+    return total
+
+
 def run(runs: int = FULL_RUNS) -> dict[str, dict[str, Any]]:
-    faults = asyncio.run(fault_runs(runs))
+    """Every figure: the fault runs, then the two measures that need no thousand runs
+    (:func:`run_others`)."""
+    faults = parallel_fault_runs(runs)
     for why in faults["why"][:10]:
         print("fault run went wrong:", why)
     print(
         f"fault runs: {faults['runs']} in {faults['seconds']:.0f} s, {faults['killed']} killed, "
-        f"{faults['faults']} faults, {faults['retries']} retries, {faults['revoked']} with people revoked "
-        f"meanwhile ({faults['skipped']} changes skipped on resume)"
+        f"{faults['faults']} faults, {faults['retries']} retries (operators applying again), "
+        f"{faults['repaired']} needing a second apply of folder rules, {faults['revoked']} with people "
+        f"revoked meanwhile ({faults['skipped']} changes skipped on resume), plans of "
+        f"{faults['changes'] / max(faults['runs'], 1):.0f} changes on average"
     )
-    resumed = asyncio.run(resume_after_kill())
-    decisions = asyncio.run(concurrent_decisions())
-    print(
-        f"concurrent decisions: {decisions['requests']} requests, {decisions['applied']} applied, "
-        f"{decisions['seconds']:.1f} s on {decisions['database']}"
-    )
-    return {
-        "fault_runs": {"value": faults["runs"], "unit": f"seeded runs of a {PEOPLE + 3}-change plan"},
+    figures = {
+        "fault_runs": {
+            "value": faults["runs"],
+            "unit": f"seeded runs (the organisation's plan from an empty Nextcloud and a {PEOPLE}-person "
+            "approval at once, faults, kills, restart)",
+        },
         "fault_runs_wrong_final_state": {
             "value": faults["wrong"],
             "unit": "runs (Nextcloud != organisation)",
         },
         "fault_runs_double_write": {
             "value": faults["double"],
-            "unit": "runs (attach/manageACL handled twice)",
+            "unit": "runs (attach or ACL-manager grant sent while already applied)",
         },
-        "requests_stuck": {
-            "value": faults["stuck"] + decisions["stuck"],
-            "unit": "requests neither applied nor failed",
-        },
-        "resume_seconds_after_kill": {"value": round(resumed, 1), "unit": "s (kill to applied; target < 30)"},
-        "concurrent_decisions_lost": {
-            "value": decisions["lost"],
-            "unit": f"of {decisions['requests']} requests, 2 operators each, "
-            f"2 processes ({decisions['database']})",
-        },
-        "concurrent_decisions_double": {"value": decisions["double"], "unit": "requests applied twice"},
+        "requests_stuck": {"value": faults["stuck"], "unit": "requests neither applied nor failed"},
     }
+    others = run_others()
+    if "requests_stuck" in others:
+        others["requests_stuck"]["value"] += faults["stuck"]
+    return {**figures, **others}
+
+
+def run_others() -> dict[str, dict[str, Any]]:
+    figures: dict[str, dict[str, Any]] = {}
+    try:
+        resumed = asyncio.run(resume_after_kill())
+        figures["resume_seconds_after_kill"] = {
+            "value": round(resumed, 1),
+            "unit": "s (worker killed mid-apply to its request applied by another; target < 30)",
+        }
+    except Exception as exc:  # the other figures still count
+        print(f"FAILED: resume_seconds_after_kill: {exc!r}")
+    try:
+        decisions = asyncio.run(concurrent_decisions())
+    except Exception as exc:
+        print(f"FAILED: concurrent decisions: {exc!r}")
+        return figures
+    print(
+        f"concurrent decisions: {decisions['requests']} requests, {decisions['applied']} applied, "
+        f"{decisions['seconds']:.1f} s on {decisions['database']}"
+    )
+    figures["concurrent_decisions_lost"] = {
+        "value": decisions["lost"],
+        "unit": f"of {decisions['requests']} requests, 2 operators each, "
+        f"2 processes ({decisions['database']})",
+    }
+    figures["concurrent_decisions_double"] = {
+        "value": decisions["double"],
+        "unit": "requests applied twice",
+    }
+    figures["requests_stuck"] = {"value": decisions["stuck"], "unit": "requests neither applied nor failed"}
+    return figures
 
 
 if __name__ == "__main__":

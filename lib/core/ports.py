@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from lib.core.changes import Change
@@ -152,3 +153,50 @@ class AuditLog(Protocol):
     """Append-only; nothing edits or deletes an entry."""
 
     def append(self, actor: str, action: str, subject: str, detail: dict[str, Any]) -> None: ...
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a reading covered: the folders asked for, their rule paths, the groups the app owns."""
+
+    folders: frozenset[str]
+    rule_paths: frozenset[tuple[str, str]]
+    groups: frozenset[str]
+
+    @classmethod
+    def of(
+        cls, folders: Collection[str], rule_paths: Mapping[str, Collection[str]], groups: Collection[str]
+    ) -> Scope:
+        paths = frozenset((m, p) for m, ps in rule_paths.items() for p in ps)
+        return cls(frozenset(folders), paths, frozenset(groups))
+
+    def covers(self, other: Scope) -> bool:
+        """Whether a reading of this scope says all ``other`` needs (else it would show false drift)."""
+        return (
+            other.folders <= self.folders
+            and other.rule_paths <= self.rule_paths
+            and other.groups <= self.groups
+        )
+
+
+@dataclass(frozen=True)
+class Reading:
+    actual: NextcloudState
+    scope: Scope
+    read_at: datetime
+
+
+class ReadingStore(Protocol):
+    """Where every worker finds the last reading (lib/store/readings_repo.SqlReadings)."""
+
+    def save(self, kept: Reading) -> bool:
+        """Store it unless a newer one is stored; True when stored."""
+        ...
+
+    def read_at(self) -> datetime | None:
+        """When the stored reading was taken (cheap: asked on every page view)."""
+        ...
+
+    def load(self) -> Reading | None: ...
+
+    def clear(self) -> None: ...

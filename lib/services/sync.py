@@ -15,6 +15,7 @@ from lib.core.effect import request_plan, touched
 from lib.core.errors import GovernanceError
 from lib.core.model import Naming, Organisation, is_admin_group
 from lib.core.plan import Plan, app_users, apply_to_state, plan, rule_owner
+from lib.core.ports import Scope
 from lib.core.safety import check
 from lib.core.state import NextcloudState
 from lib.store.readings_repo import SqlReadings
@@ -22,7 +23,7 @@ from lib.store.readings_repo import SqlReadings
 from .apply import ApplyResult, apply_plan
 from .governance import Governance
 from .memo import Memo
-from .readings import Readings, Scope
+from .readings import Readings
 
 
 def new_run_id() -> str:

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from lib.core.ports import Reading, Scope
 from lib.core.state import AclManager, AclRule, FolderState, NextcloudState
-from lib.services.readings import Reading, Scope
 
 from .db import reader
 from .tables import nextcloud_readings

@@ -11,10 +11,11 @@ import pytest
 
 from lib.core.changes import AddMember
 from lib.core.model import Membership, Organisation, Role, WorkingGroup
+from lib.core.ports import Reading, Scope
 from lib.core.state import AclManager, AclRule, FolderState, NextcloudState
 from lib.services.background import _read
 from lib.services.governance import Governance
-from lib.services.readings import Reading, Readings, Scope
+from lib.services.readings import Readings
 from lib.settings import Settings
 from lib.store.db import make_engine, migrate
 from lib.store.journal import SqlJournal

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from lib.core.ports import Scope
 from lib.core.state import NextcloudState
-from lib.services.readings import RETRY_AFTER, Readings, Scope
+from lib.services.readings import RETRY_AFTER, Readings
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
