@@ -40,6 +40,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy lib ex_app
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python -m bench

@@ -209,6 +209,12 @@ class FakeGateway:
 
         return [UserInfo(u, n) for u, n in self.users.items() if query in u][:limit]
 
+    async def everyone(self) -> list[Any]:
+        from lib.core.ports import UserInfo
+
+        self.calls.append("everyone")
+        return [UserInfo(u, n) for u, n in self.users.items()]
+
     async def get_user(self, uid: str) -> Any:
         from lib.core.ports import UserInfo
 

@@ -59,6 +59,10 @@ class Gateway(Protocol):
 
     async def get_user(self, uid: str) -> UserInfo | None: ...
 
+    async def everyone(self) -> list[UserInfo]:
+        """Every account with its details, read in pages (a few calls for thousands of people)."""
+        ...
+
     async def path_exists(self, mount: str, path: str) -> bool | None:
         """Whether a sub-path exists in a folder; None when the app's account cannot see the folder."""
         ...

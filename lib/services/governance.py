@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PEOPLE_TTL = 600.0  # seconds a person's name and language are kept
+MANY_PEOPLE = 8  # more unknown names than this are read with the whole list of accounts
 AWAITING_OPERATIONS = {RequestState.PENDING, RequestState.FAILED}
 
 
@@ -139,6 +140,13 @@ class Governance:
         a page or a notification round names the same few people many times."""
         now = time.monotonic()
         missing = [u for u in set(uids) if u not in self._people or self._people[u][0] < now]
+        if len(missing) > MANY_PEOPLE:  # a group page: everyone in a few calls, not one call each
+            try:
+                for info in await self.gateway.everyone():
+                    self._people[info.uid] = (now + PEOPLE_TTL, info)
+            except Exception as exc:  # names are cosmetic: fall back to asking one by one
+                log.info("could not list the accounts: %s", exc)
+            missing = [u for u in missing if u not in self._people]
         if missing:
             limit = asyncio.Semaphore(8)
 
