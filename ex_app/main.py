@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.routing import iter_route_contexts
+from fastapi.staticfiles import StaticFiles
 from nc_py_api.ex_app import set_handlers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -32,6 +33,7 @@ from .routes import audit, matrix, organisation, pages, requests, setup, stats
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
+STATIC = ("js", "l10n", "css", "img")  # nc_py_api integration_fastapi.__map_app_static_folders
 
 
 def export_for_nc_py_api(settings: Settings) -> None:
@@ -78,12 +80,9 @@ def create_app(
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.gov = gov
     app.add_middleware(AppAPIAuth)
-    cwd = os.getcwd()
-    os.chdir(ROOT)  # set_handlers mounts js/ css/ img/ l10n/ from the working directory
-    try:
-        set_handlers(app, make_enabled_handler(gov))
-    finally:
-        os.chdir(cwd)
+    set_handlers(app, make_enabled_handler(gov), map_app_static=False)
+    for folder in STATIC:  # what set_handlers would mount from the working directory, from ours
+        app.mount(f"/{folder}", StaticFiles(directory=ROOT / folder), name=folder)
     app.include_router(pages.router)
     app.include_router(requests.router)
     for module in (matrix, audit, organisation, stats, setup):

@@ -1,24 +1,26 @@
 """WebDAV XML for groupfolders' per-path ACLs (nextcloud/groupfolders:lib/DAV/ACLPlugin.php).
 
-Bodies are built with lxml elements (user data never goes into a string template) and answers are
-parsed with defusedxml. Shapes: fixtures/groupfolders_acl_webdav.json (propfind_acl_depth1,
-proppatch_set_acl_public), fixtures/provisioning_bulk_reads.json (Depth infinity).
+Bodies are built as ElementTree elements (user data never goes into a string template) and answers
+are parsed with defusedxml's hardened ElementTree: one XML library. Shapes:
+fixtures/groupfolders_acl_webdav.json (propfind_acl_depth1, proppatch_set_acl_public),
+fixtures/provisioning_bulk_reads.json (Depth infinity).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from urllib.parse import unquote
+from xml.etree import ElementTree as etree
 from xml.etree.ElementTree import Element
 
 from defusedxml.ElementTree import fromstring
-from lxml import etree
 
 from lib.core.state import AclRule
 
 DAV = "DAV:"
 NC = "http://nextcloud.org/ns"
-_NSMAP = {"d": DAV, "nc": NC}
+etree.register_namespace("d", DAV)  # the prefixes Nextcloud's own client writes (acl.ts)
+etree.register_namespace("nc", NC)
 
 
 def _d(tag: str) -> str:
@@ -31,7 +33,7 @@ def _nc(tag: str) -> str:
 
 def propfind_body() -> bytes:
     """Ask for the rules set on each path (acl.ts ACL_PROPFIND, reduced to what the app reads)."""
-    root = etree.Element(_d("propfind"), nsmap=_NSMAP)
+    root = etree.Element(_d("propfind"))
     prop = etree.SubElement(root, _d("prop"))
     for name in ("acl-enabled", "acl-can-manage", "acl-list"):
         etree.SubElement(prop, _nc(name))
@@ -40,7 +42,7 @@ def propfind_body() -> bytes:
 
 def proppatch_body(rules: set[AclRule]) -> bytes:
     """The full rule list of one path: PROPPATCH replaces every rule of that path (ACLPlugin::propPatch)."""
-    root = etree.Element(_d("propertyupdate"), nsmap=_NSMAP)
+    root = etree.Element(_d("propertyupdate"))
     prop = etree.SubElement(etree.SubElement(root, _d("set")), _d("prop"))
     acl_list = etree.SubElement(prop, _nc("acl-list"))
     for rule in sorted(rules):
