@@ -194,8 +194,10 @@ def run() -> None:
     if settings.app_workers == 1:
         uvicorn.run(create_app(settings, migrated=True), host=host, port=port, log_level="info")
     else:
+        # A worker still importing on a busy machine missed uvicorn's 5 s health check and was
+        # killed at every start (seen on a real Nextcloud at load 7-13; the proxy answered 500).
         uvicorn.run("ex_app.main:worker_app", factory=True, workers=settings.app_workers,
-                    host=host, port=port, log_level="info")  # fmt: skip
+                    host=host, port=port, log_level="info", timeout_worker_healthcheck=30)  # fmt: skip
 
 
 if __name__ == "__main__":  # pragma: no cover

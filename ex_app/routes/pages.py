@@ -70,7 +70,9 @@ def folder_rights(
     """Who may do what in the group's folder: roles, organisation-wide groups, extra grants."""
     roles = {r: caller._(ROLE_LABELS[r]) for r in Role}
     rows = [(roles[r], "", ROLE_RIGHT[r].name) for r in Role]
-    rows += [(caller._("board"), "", Right.CONSULT.name), (caller._("operations"), "", Right.MODIFY.name)]
+    whole = {g.group for g in wg.grants if not g.path.strip("/")}  # a whole-folder grant replaces the default
+    defaults = (("board", Right.CONSULT), ("operations", Right.MODIFY))
+    rows += [(caller._(ref), "", right.name) for ref, right in defaults if ref not in whole]
     for g in wg.grants:
         if "/" in g.group:
             slug, role = g.group.split("/", 1)
