@@ -254,7 +254,9 @@ class RequestService:
         if decided is req:
             return await self._run(applying, actor, run_id)
         # the other operators' notifications go while Nextcloud is changed: neither waits for the other
-        _, final = await asyncio.gather(self._retract(decided), self._run(applying, actor, run_id))
+        # and the names and languages of the people to tell afterwards are asked meanwhile too
+        told = self.gov.people({decided.requester, *decided.people})
+        _, _, final = await asyncio.gather(self._retract(decided), told, self._run(applying, actor, run_id))
         return final
 
     async def settle_interrupted(self) -> list[AccessRequest]:
