@@ -53,14 +53,14 @@ def _wg_to_data(wg: WorkingGroup) -> Data:
     data.update({k: v for k, v in optional.items() if v})
     if wg.grants:
         data["grants"] = [
-            {"group": g.group, "right": g.right.name.lower(), **({"path": g.path} if g.path else {})}
+            {"group": str(g.group), "right": g.right.name.lower(), **({"path": g.path} if g.path else {})}
             for g in wg.grants
         ]
     return data
 
 
 def _membership_to_data(m: Membership) -> Data:
-    data: Data = {"group": m.group, "user": m.user}
+    data: Data = {"group": str(m.group), "user": m.user}  # plain text: OrgGroup values are StrEnums
     if m.role is not None:
         data["role"] = m.role.value
     if m.until is not None:

@@ -158,7 +158,17 @@ class OrgRepository:
                 )
             if (unit := current_unit(self._engine)) is not None:
                 unit.saved[_SAVED] = (current + 1, org)
+                unit.after_commit(lambda: self._keep(current + 1, org))
+                return current + 1
+        self._keep(current + 1, org)
         return current + 1
+
+    def _keep(self, version: int, org: Organisation) -> None:
+        """Cache what was just saved: reading 20,000 memberships back cost a fifth of a second, and
+        the same object keeps what was derived from it (its compiled state) valid."""
+        with self._lock:
+            if self._cache is None or self._cache[0] < version:
+                self._cache = (version, org)
 
     def bump(self) -> None:
         """A new version of the same organisation (every cache reads it again)."""
