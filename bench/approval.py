@@ -23,7 +23,7 @@ from lib.core.changes import AddMember
 from lib.core.compile import compile_org
 from lib.core.model import Role, role_ref
 from lib.core.policy import actor_for
-from lib.core.request_kinds import AccessRequest, RequestLine
+from lib.core.request_kinds import AccessRequest, RequestLine, RequestState
 from lib.nextcloud.factory import gateway_from_settings
 from lib.services.governance import Governance
 from lib.settings import Settings
@@ -78,10 +78,22 @@ async def _approve(standin: StandIn, gov: Governance) -> dict[str, dict[str, Any
     standin.latency = LATENCY
     standin.reset_calls()
     approver = actor_for(gov.org(), operator, today=TODAY)  # the organisation with the first one in it
+    applied_at: list[float] = []
+    save = gov.requests.save
+
+    def noting(new: AccessRequest, old: AccessRequest) -> AccessRequest:  # when the state says applied
+        saved = save(new, old)
+        if saved.state is RequestState.APPLIED:
+            applied_at.append(time.perf_counter())
+        return saved
+
+    gov.requests.save = noting  # type: ignore[method-assign]
     with count_transactions(gov.engine) as counted:
         start = time.perf_counter()
         final = await gov.requests.approve(approver, req.id, shown.checksum)
         seconds = time.perf_counter() - start
+    gov.requests.save = save  # type: ignore[method-assign]
+    to_applied = applied_at[0] - start if applied_at else seconds
     nc_calls = [c for c in standin.calls if _reads_or_changes_access(*c)]
     standin.latency = 0.0
     wanted = AddMember(org.naming.gid(role_ref(wg.slug, Role.CONTRIBUTOR)), newcomer)
@@ -97,7 +109,14 @@ async def _approve(standin: StandIn, gov: Governance) -> dict[str, dict[str, Any
             "value": len(standin.calls) - len(nc_calls),
             "unit": "calls (withdraw the other operators' notifications, tell the people concerned)",
         },
-        "approval_seconds_40ms": {"value": round(seconds, 3), "unit": "s (click to applied, 40 ms a call)"},
+        "approval_seconds_to_applied_40ms": {
+            "value": round(to_applied, 3),
+            "unit": "s (click to the request applied in Nextcloud and saved so, 40 ms a call)",
+        },
+        "approval_seconds_40ms": {
+            "value": round(seconds, 3),
+            "unit": "s (click to the answer, people told, 40 ms a call)",
+        },
         "approval_unrelated_changes": {
             "value": unrelated,
             "unit": f"changes ({DRIFTED} drifted objects elsewhere)",
