@@ -228,7 +228,7 @@ async def act(
     """approve (with the shown plan's checksum), reject or object (with a reason), cancel, accept, retry,
     withdraw (an invited ``email``)."""
     steps: dict[str, tuple[Callable[..., Awaitable[object]], tuple[object, ...]]] = {
-        "approve": (svc.approve, (checksum, None, bool(confirmed))),
+        "approve": (svc.approve, (checksum, bool(confirmed))),
         "reject": (svc.reject, (reason,)),
         "object": (svc.object_to, (reason,)),
         "cancel": (svc.cancel, ()),

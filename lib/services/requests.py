@@ -201,14 +201,7 @@ class RequestService:
 
     # ---- deciding ---------------------------------------------------------------------------------
 
-    async def approve(
-        self,
-        actor: Actor,
-        rid: int,
-        checksum: str,
-        current: object = None,  # kept for callers that computed a preview; the click reads again
-        confirmed: bool = False,
-    ) -> AccessRequest:
+    async def approve(self, actor: Actor, rid: int, checksum: str, confirmed: bool = False) -> AccessRequest:
         """Approve exactly the plan shown (``checksum``) and apply it.
 
         The decision, the organisation with the request in it, the journal of the Nextcloud
@@ -217,17 +210,17 @@ class RequestService:
         """
         req = self.get(rid)
         require(can_decide(actor, req))
+        approved = machine.approve(req, actor.uid, self.now(), checksum)  # refuses now what may not be
+        if approved.state is RequestState.AWAITING_ACCOUNT:
+            with self.gov.unit():
+                saved = self.save(approved, req)
+                self._audit(actor.uid, "request.approved", saved, {"checksum": checksum})
+            await self._retract(saved)
+            return saved
 
         def decide(r: AccessRequest) -> AccessRequest:
-            return self.save(machine.approve(r, actor.uid, self.now(), checksum), r)
+            return self.save(approved, r)
 
-        probe = machine.approve(req, actor.uid, self.now(), checksum)  # refuses now what may not be
-        if probe.state is RequestState.AWAITING_ACCOUNT:
-            with self.gov.unit():
-                approved = decide(req)
-                self._audit(actor.uid, "request.approved", approved, {"checksum": checksum})
-            await self._retract(approved)
-            return approved
         return await self._commit_and_apply(req, actor.uid, decide, checksum=checksum, confirmed=confirmed)
 
     async def apply_approved(self, req: AccessRequest, actor: str) -> AccessRequest:
