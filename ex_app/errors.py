@@ -10,12 +10,12 @@ from lib.core.errors import (
     InvalidToken,
     UnsafePlan,
 )
-from lib.services.requests import AlreadyDecided, NotFound
+from lib.services.requests import AlreadyDecided, UnknownRequest
 from lib.services.sync import StalePlan
 
 STATUS: list[tuple[type[Exception], int]] = [
     (Forbidden, 403),
-    (NotFound, 404),
+    (UnknownRequest, 404),
     (AlreadyDecided, 409),
     (StalePlan, 409),
     (UnsafePlan, 409),

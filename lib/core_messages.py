@@ -1,6 +1,7 @@
 """Marks the core's user-facing messages for Babel extraction (lib/core/codes.py stays pure).
 
-tests/unit/test_i18n.py checks this list against lib/core/codes.MESSAGES, so it cannot drift.
+tests/unit/test_catalogue.py (test_every_core_message_is_marked_for_extraction) checks this list
+against lib/core/codes.MESSAGES, so it cannot drift.
 """
 
 from __future__ import annotations

@@ -20,9 +20,11 @@ from ..audit_words import ACTIONS, AuditWords, people_in
 from ..csv_export import csv_chunks
 from ..deps import CallerDep, GovDep
 from ..render import Fragments, render
-from .oversight import AUDIT_PAGE, attachment, pushed, refused
+from .answers import attachment, pushed, refused
 
 router = APIRouter()
+
+AUDIT_PAGE = 50
 
 
 # ---- audit log -------------------------------------------------------------------------------------

@@ -31,10 +31,12 @@ from lib.services.plan_text import plan_text
 
 from ..deps import Caller, CallerDep, DriftRepairerDep, GovDep, OrgEditorDep
 from ..render import Fragments, env, render
-from .oversight import MEMBER_DRIFT, error, pushed, refused, right_text, unread
+from .answers import error, pushed, refused, right_text, unread
 
 log = logging.getLogger(__name__)
 router = APIRouter()
+
+MEMBER_DRIFT = ("extra_member", "missing_member")
 
 
 # ---- access matrix ---------------------------------------------------------------------------------

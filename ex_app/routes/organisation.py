@@ -23,6 +23,7 @@ from lib.core.plan import Plan, plan
 from lib.core.policy import (
     can_edit_org,
 )
+from lib.core.slugs import is_slug
 from lib.i18n import error_text, say
 from lib.services.governance import Governance
 from lib.services.plan_text import plan_text
@@ -31,7 +32,7 @@ from lib.services.sync import managed_by
 from .. import org_yaml
 from ..deps import Caller, CallerDep, GovDep, OrgEditorDep
 from ..render import Fragments, render
-from .oversight import attachment, error, pushed, refused, right_text, unread
+from .answers import attachment, error, pushed, refused, right_text, unread
 
 router = APIRouter()
 
@@ -104,9 +105,8 @@ def edited_org(org: Organisation, caller: Caller, mode: str, form: dict[str, Any
     if not name:
         raise FieldError("name", caller._("Give the working group a name."))
     if mode == "create":
-        if not orgfile.SLUG.fullmatch(slug):
-            message = "Use 1 to 41 lowercase letters, digits or dashes, starting with a letter or a digit."
-            raise FieldError("slug", caller._(message))
+        if not is_slug(slug):
+            raise FieldError("slug", caller._("Use 1 to 40 lowercase letters, digits or hyphens."))
         if org.group(slug) is not None:
             raise FieldError("slug", caller._("A working group with this identifier already exists."))
         group = WorkingGroup(slug, name, form["purpose"].strip())

@@ -17,7 +17,7 @@ from lib.services.governance import Governance, GroupSummary
 from ..deps import Caller, CallerDep, GovDep
 from ..render import env, render
 from . import setup
-from .oversight import pushed, right_text
+from .answers import pushed, right_text
 
 router = APIRouter(prefix="/ui")
 

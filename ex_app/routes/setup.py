@@ -28,8 +28,8 @@ from lib.services.setup import (
 
 from ..deps import Caller, CallerDep, GovDep, SetterUpDep
 from ..render import render
+from .answers import refused, unread
 from .organisation import confirm_or_apply
-from .oversight import refused, unread
 
 router = APIRouter(prefix="/ui")
 

@@ -23,14 +23,24 @@ from lib.core.policy import (
     can_repair_drift,
     can_view_stats,
 )
+from lib.core.request_kinds import RequestState
 from lib.services.memo import Memo
 
 from ..csv_export import csv_chunks
 from ..deps import Caller, CallerDep, GovDep
 from ..render import Fragments, render
-from .oversight import DECIDED, attachment, pushed, refused
+from .answers import attachment, pushed, refused
 
 router = APIRouter()
+
+DECIDED = {
+    RequestState.APPROVED,
+    RequestState.APPLYING,
+    RequestState.APPLIED,
+    RequestState.REJECTED,
+    RequestState.FAILED,
+    RequestState.AWAITING_ACCOUNT,
+}
 
 STATS_PAGE = 50  # working groups per page of the member counts
 

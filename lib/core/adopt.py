@@ -28,11 +28,11 @@ Nothing here reads or writes anything.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import slugs
 from .changes import Change
 from .compile import APP, FOLDER_DEFAULTS, FULL_MASK, ORG_REFS
 from .model import (
@@ -93,10 +93,8 @@ def right_for(bits: int) -> Right:
 
 
 def slugify(text: str) -> str:
-    """``Administratif & Gestion`` -> ``administratif-gestion`` (``^[a-z0-9][a-z0-9-]{0,40}$``)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:41].strip("-")
-    return slug or "groupe"
+    """``Administratif & Gestion`` -> ``administratif-gestion``; ``groupe`` when nothing is left."""
+    return slugs.slugify(text) or "groupe"
 
 
 def role_group_pattern(naming: Naming) -> re.Pattern[str]:

@@ -7,7 +7,6 @@ Rights are written by name (``consult``), dates as ISO strings; default values a
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -25,8 +24,8 @@ from .model import (
     WorkingGroup,
     is_admin_group,
 )
+from .slugs import is_slug
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 RIGHTS = {r.name.lower(): r for r in Right}
 ROLES = {r.value: r for r in Role}
 ORG_GROUPS = {g.value for g in OrgGroup}
@@ -165,8 +164,8 @@ def _working_groups(items: list[Any]) -> tuple[WorkingGroup, ...]:
         field = f"working_groups[{i}]"
         raw = _mapping(item, field, {"slug", "name", "purpose", "mount_point", "grants", "archived"})
         slug = _text(raw.get("slug"), f"{field}.slug")
-        if not SLUG.fullmatch(slug):
-            raise InvalidOrganisation(f"{field}.slug", _("use 1 to 41 lowercase letters, digits or dashes"))
+        if not is_slug(slug):
+            raise InvalidOrganisation(f"{field}.slug", _("use 1 to 40 lowercase letters, digits or hyphens"))
         if any(wg.slug == slug for wg in groups):
             raise InvalidOrganisation(
                 f"{field}.slug", _("duplicate working group “%(slug)s”"), {"slug": slug}

@@ -14,12 +14,12 @@ from datetime import date
 from . import codes
 from .errors import InvalidRequest
 from .request_kinds import FINAL_STATES, AccessRequest, RequestKind, RequestLine
+from .slugs import is_slug
 
 MAX_JUSTIFICATION = 2000
 MAX_GROUP_NAME = 100
 MAX_LINES = 200
 # A slug becomes part of Nextcloud group ids ("gt-<slug>-animateurs"), which are at most 64 chars.
-SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -47,7 +47,7 @@ def text(field: str, value: str, limit: int, required: bool = True) -> str:
 
 
 def slug(field: str, value: str) -> str:
-    if not SLUG.match(value):
+    if not is_slug(value):
         raise InvalidRequest(field, _("Use 1 to 40 lowercase letters, digits or hyphens."))
     return value
 

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 from lib.core.state import AclRule
 
-from . import acl_xml, routes
+from . import acl_xml
+from . import paths as nc_paths
 from .client import AppAPIClient, reason_of
 from .errors import NextcloudError, NotFound
 
@@ -52,7 +53,7 @@ class AclReader:
         records each such request in its ``exapp_impersonation.log`` (app_api
         ``AppAPIService::validateExAppRequestToNC``), so an administrator can see it happened.
         """
-        url = routes.dav_file(uid, mount)
+        url = nc_paths.dav_file(uid, mount)
         headers = {**_XML, "Depth": "infinity"}
         response = await self._client.dav(
             "PROPFIND", url, user=uid, body=acl_xml.propfind_body(), headers=headers
@@ -61,7 +62,7 @@ class AclReader:
             return None
         if response.status_code != 207:
             raise NextcloudError(f"PROPFIND {url}", response.status_code, None, reason_of(response))
-        prefix = f"/files/{uid}/{routes.norm_path(mount)}/"
+        prefix = f"/files/{uid}/{nc_paths.norm_path(mount)}/"
         nodes = acl_xml.nodes_by_href(response.content)
         found = {rel: node for href, node in nodes.items() if (rel := _relative(href, prefix)) is not None}
         root = found.get("")
@@ -77,7 +78,7 @@ class AclReader:
         if found is None:
             log.warning("Folder %s is not visible to %s over WebDAV: ACL rules not read", mount, self._admin)
             return {}
-        for path in {routes.norm_path(p) for p in paths} - set(found):
+        for path in {nc_paths.norm_path(p) for p in paths} - set(found):
             deeper = await self._propfind(mount, path, depth="0")
             found.update(deeper or {})
         return {path: rules for path, rules in found.items() if rules}
@@ -88,11 +89,11 @@ class AclReader:
             raise NotFound(
                 f"PROPFIND {mount}/{path}", 404, None, f"{mount}/{path} is not visible to {self._admin}"
             )
-        return found.get(routes.norm_path(path), set())
+        return found.get(nc_paths.norm_path(path), set())
 
     async def _propfind(self, mount: str, path: str, depth: str) -> dict[str, set[AclRule]] | None:
         """Rules by sub-path, or None when the path does not exist for the admin."""
-        url = routes.dav_file(self._admin, mount, path)
+        url = nc_paths.dav_file(self._admin, mount, path)
         headers = {**_XML, "Depth": depth}
         response = await self._client.dav(
             "PROPFIND", url, user=self._admin, body=acl_xml.propfind_body(), headers=headers
@@ -101,7 +102,7 @@ class AclReader:
             return None
         if response.status_code != 207:
             raise NextcloudError(f"PROPFIND {url}", response.status_code, None, reason_of(response))
-        prefix = f"/files/{self._admin}/{routes.norm_path(mount)}/"
+        prefix = f"/files/{self._admin}/{nc_paths.norm_path(mount)}/"
         found = acl_xml.rules_by_href(response.content).items()
         return {rel: rules for href, rules in found if (rel := _relative(href, prefix)) is not None}
 
@@ -123,7 +124,7 @@ class AclWriter:
             if known(level):
                 created = False
                 continue
-            url = routes.dav_file(self._admin, mount, level)
+            url = nc_paths.dav_file(self._admin, mount, level)
             response = await self._client.dav("MKCOL", url, user=self._admin)
             if response.status_code not in (201, 405):
                 raise NextcloudError(f"MKCOL {url}", response.status_code, None, reason_of(response))
@@ -132,7 +133,7 @@ class AclWriter:
 
     async def replace(self, mount: str, path: str, rules: set[AclRule]) -> None:
         """PROPPATCH the whole list; success is a 207 whose ``acl-list`` propstat is 200."""
-        url = routes.dav_file(self._admin, mount, path)
+        url = nc_paths.dav_file(self._admin, mount, path)
         body = acl_xml.proppatch_body(rules)
         response = await self._client.dav("PROPPATCH", url, user=self._admin, body=body, headers=_XML)
         operation = f"PROPPATCH {url}"
@@ -146,4 +147,4 @@ class AclWriter:
 def _relative(href: str, prefix: str) -> str | None:
     """``/remote.php/dav/files/admin/Mount/Sub/`` -> ``Sub`` (the href is already unquoted)."""
     _, found, rest = f"{href.rstrip('/')}/".partition(prefix)
-    return routes.norm_path(rest) if found else None
+    return nc_paths.norm_path(rest) if found else None

@@ -37,7 +37,7 @@ from lib.core.changes import (
 from lib.core.ports import UserInfo
 from lib.core.state import AclManager, AclRule, FolderState, NextcloudState
 
-from . import routes
+from . import paths
 from .acl import AclReader, AclWriter
 from .client import AppAPIClient
 from .errors import NextcloudError, NextcloudUnavailable, NotFound
@@ -225,21 +225,21 @@ class NextcloudGateway:
 
     async def _groups_of(self, uid: str) -> set[str]:
         try:
-            return set((await self._ocs("GET", routes.user_groups(uid))).get("groups", []))
+            return set((await self._ocs("GET", paths.user_groups(uid))).get("groups", []))
         except NotFound:  # an account deleted meanwhile: adding it will fail and say so
             return set()
 
     async def _existing_groups(self, gids: Collection[str]) -> set[str]:
         """One call: a search for a single group, else the whole list."""
         search = next(iter(gids)) if len(gids) == 1 else ""
-        data = await self._ocs("GET", f"{routes.CLOUD}/groups", params={"search": search})
+        data = await self._ocs("GET", f"{paths.CLOUD}/groups", params={"search": search})
         return set(gids) & set(data.get("groups", []))
 
     async def mount_points(self) -> list[str]:
         return list(await self._list_folders())
 
     async def _group_names(self) -> dict[str, str]:
-        data = await self._ocs("GET", f"{routes.CLOUD}/groups/details", params={"search": ""})
+        data = await self._ocs("GET", f"{paths.CLOUD}/groups/details", params={"search": ""})
         return {g["id"]: str(g.get("displayname") or g["id"]) for g in data.get("groups", [])}
 
     async def _memberships(self, groups: Collection[str]) -> dict[str, set[str]]:
@@ -281,23 +281,23 @@ class NextcloudGateway:
     async def _users_page(self, offset: int) -> dict[str, dict[str, Any]]:
         """uid -> entry for one page; PHP sends ``[]`` for an empty page."""
         params = {"limit": USERS_PAGE, "offset": offset}
-        users = (await self._ocs("GET", f"{routes.CLOUD}/users/details", params=params)).get("users")
+        users = (await self._ocs("GET", f"{paths.CLOUD}/users/details", params=params)).get("users")
         if not isinstance(users, dict):
             return {}
         return {str(raw.get("id") or uid): raw for uid, raw in users.items() if isinstance(raw, dict)}
 
     async def _members(self, gid: str) -> set[str]:
-        return set((await self._ocs("GET", routes.group_members(gid))).get("users", []))
+        return set((await self._ocs("GET", paths.group_members(gid))).get("users", []))
 
     async def _list_folders(self) -> dict[str, FolderState]:
         """All folders in one call; refreshes the mount point -> id cache."""
-        data = await self._ocs("GET", routes.FOLDERS)
+        data = await self._ocs("GET", paths.FOLDERS)
         folders = [folder_state(raw) for raw in (data.values() if isinstance(data, dict) else data)]
         self._ids = {f.mount_point: f.folder_id for f in folders if f.folder_id is not None}
         return {f.mount_point: f for f in folders}
 
     async def _folder(self, folder_id: int) -> FolderState:
-        return folder_state(await self._ocs("GET", routes.folder(folder_id)))
+        return folder_state(await self._ocs("GET", paths.folder(folder_id)))
 
     async def _folder_id(self, mount: str) -> int:
         if mount not in self._ids:
@@ -325,7 +325,7 @@ class NextcloudGateway:
     async def _create_group(self, c: CreateGroup) -> str:
         data = {"groupid": c.gid, **({"displayname": c.display_name} if c.display_name else {})}
         try:
-            await self._ocs("POST", f"{routes.CLOUD}/groups", data=data)
+            await self._ocs("POST", f"{paths.CLOUD}/groups", data=data)
         except NextcloudError as e:
             if e.ocs_status == 102:  # "group exists" (GroupsController::addGroup; create_group_existing_json)
                 self._existing.add(c.gid)
@@ -346,7 +346,7 @@ class NextcloudGateway:
 
     async def _membership(self, method: str, gid: str, uid: str, **kwargs: Any) -> None:
         try:
-            await self._ocs(method, routes.user_groups(uid), **kwargs)
+            await self._ocs(method, paths.user_groups(uid), **kwargs)
         except NextcloudError as e:  # 102 / 103: UsersController::addToGroup, removeFromGroup
             reasons = {102: f"group {gid} does not exist", 103: f"user {uid} does not exist"}
             if e.ocs_status in reasons:
@@ -355,7 +355,7 @@ class NextcloudGateway:
 
     async def _create_folder(self, c: CreateFolder) -> str:
         try:
-            raw = await self._ocs("POST", routes.FOLDERS, data={"mountpoint": c.mount_point})
+            raw = await self._ocs("POST", paths.FOLDERS, data={"mountpoint": c.mount_point})
         except NextcloudError as e:
             if e.http_status == 400 and "already exists" in e.message.lower():
                 await self._folder_id(c.mount_point)  # remember its id; raises if it is not ours to see
@@ -374,14 +374,14 @@ class NextcloudGateway:
         if c.previous not in self._ids and c.mount_point in self._ids:
             return "folder already renamed"
         fid = await self._folder_id(c.previous)
-        await self._ocs("POST", routes.folder(fid, "mountpoint"), data={"mountpoint": c.mount_point})
+        await self._ocs("POST", paths.folder(fid, "mountpoint"), data={"mountpoint": c.mount_point})
         self._ids.pop(c.previous, None)
         self._ids[c.mount_point] = fid
         return f"folder {fid} renamed"
 
     async def _rename_group(self, c: RenameGroup) -> str:
         """``PUT /cloud/groups/{gid}`` key=displayname (NEXTCLOUD.md §4.2; setting it twice is harmless)."""
-        path = f"{routes.CLOUD}/groups/{routes.seg(c.gid)}"
+        path = f"{paths.CLOUD}/groups/{paths.seg(c.gid)}"
         await self._ocs("PUT", path, data={"key": "displayname", "value": c.display_name})
         return "group renamed"
 
@@ -404,7 +404,7 @@ class NextcloudGateway:
             return now["permissions"] is not None
 
         async def attach() -> None:
-            path = routes.folder(fid, "groups")
+            path = paths.folder(fid, "groups")
             try:
                 raw = await self._ocs("POST", path, data={"group": c.gid}, retry=False)
             except NextcloudError as e:
@@ -426,7 +426,7 @@ class NextcloudGateway:
         return f"permissions {c.permissions}"
 
     async def _permissions(self, fid: int, gid: str, permissions: int) -> None:
-        path = routes.folder(fid, "groups", gid)
+        path = paths.folder(fid, "groups", gid)
         raw = await self._ocs("POST", path, data={"permissions": str(permissions)})
         # Nextcloud answers success even when the group is not attached (an SQL UPDATE of nothing).
         if folder_state(raw.get("folder", {})).groups.get(gid) != permissions:
@@ -434,7 +434,7 @@ class NextcloudGateway:
 
     async def _set_acl(self, c: SetAcl) -> str:
         fid = await self._folder_id(c.mount_point)
-        await self._ocs("POST", routes.folder(fid, "acl"), data={"acl": "1" if c.enabled else "0"})
+        await self._ocs("POST", paths.folder(fid, "acl"), data={"acl": "1" if c.enabled else "0"})
         return "ACL enabled" if c.enabled else "ACL disabled"
 
     async def _set_acl_manager(self, c: SetAclManager) -> str:
@@ -444,7 +444,7 @@ class NextcloudGateway:
         happened before, two calls and no read. When the outcome is unknown (in doubt, or no
         answer), the folder is read first: a grant seen in place is not sent again."""
         fid = await self._folder_id(c.mount_point)
-        path = routes.folder(fid, "manageACL")
+        path = paths.folder(fid, "manageACL")
         manager = AclManager(c.mapping_type, c.mapping_id)
 
         async def switch(manage: bool, retry: bool) -> None:
@@ -473,7 +473,7 @@ class NextcloudGateway:
         of a reading of the folder less than ``RULES_FRESH`` seconds old, else read (PROPFIND);
         always read when the change is in doubt. A path gone since it was seen is made again.
         """
-        path = routes.norm_path(c.path)
+        path = paths.norm_path(c.path)
         mount = c.mount_point
         levels = _levels(path)
         assumed = any((mount, level) in self._dirs for level in levels)
@@ -524,11 +524,11 @@ class NextcloudGateway:
 
     async def _detach_group(self, c: DetachGroup) -> str:
         fid = await self._folder_id(c.mount_point)
-        await self._ocs("DELETE", routes.folder(fid, "groups", c.gid))  # absent group answers success
+        await self._ocs("DELETE", paths.folder(fid, "groups", c.gid))  # absent group answers success
         return "group detached"
 
     async def _require_group(self, gid: str) -> None:
-        data = await self._ocs("GET", f"{routes.CLOUD}/groups", params={"search": gid})
+        data = await self._ocs("GET", f"{paths.CLOUD}/groups", params={"search": gid})
         if gid not in data.get("groups", []):
             raise NextcloudError(f"check group {gid}", None, None, f"group {gid} does not exist")
 
@@ -549,7 +549,7 @@ class NextcloudGateway:
 
     async def search_users(self, query: str, limit: int = 10) -> list[UserInfo]:
         data = await self._ocs(
-            "GET", f"{routes.CLOUD}/users/details", params={"search": query, "limit": limit}
+            "GET", f"{paths.CLOUD}/users/details", params={"search": query, "limit": limit}
         )
         users = data.get("users") or {}
         return [user_info(uid, raw) for uid, raw in users.items()] if isinstance(users, dict) else []
@@ -570,13 +570,13 @@ class NextcloudGateway:
 
     async def get_user(self, uid: str) -> UserInfo | None:
         try:
-            return user_info(uid, await self._ocs("GET", routes.user(uid)))
+            return user_info(uid, await self._ocs("GET", paths.user(uid)))
         except NotFound:
             return None
 
     async def is_admin(self, uid: str) -> bool:
         try:
-            return "admin" in (await self._ocs("GET", routes.user_groups(uid))).get("groups", [])
+            return "admin" in (await self._ocs("GET", paths.user_groups(uid))).get("groups", [])
         except NotFound:
             return False
 
@@ -593,7 +593,7 @@ class NextcloudGateway:
         A public route (server core/Controller/OCSController.php ``getCapabilities``), asked with no
         user as nc_py_api does at start-up, so it answers even when the admin account is wrong.
         """
-        data = await self._client.ocs("GET", routes.CAPABILITIES, user="")
+        data = await self._client.ocs("GET", paths.CAPABILITIES, user="")
         found = data.get("capabilities") if isinstance(data, dict) else None
         return dict(found) if isinstance(found, dict) else {}
 
@@ -620,18 +620,18 @@ class NextcloudGateway:
             params["link"] = link
         body = {"object": "app_api", "object_id": object_id, "subject_type": "app_api_ex_app"}
         await self._client.ocs(
-            "POST", routes.NOTIFY, user=user, json={"params": {**body, "subject_params": params}}
+            "POST", paths.NOTIFY, user=user, json={"params": {**body, "subject_params": params}}
         )
         return object_id
 
     async def delete_notification(self, user: str, object_id: str) -> None:
         """Find by object id as ``user`` and dismiss every match (a retried create may have made two)."""
-        listed = await self._client.ocs("GET", routes.NOTIFICATIONS, user=user) or []
+        listed = await self._client.ocs("GET", paths.NOTIFICATIONS, user=user) or []
         for item in listed:
             if item.get("object_id") == object_id:
                 try:
                     await self._client.ocs(
-                        "DELETE", f"{routes.NOTIFICATIONS}/{item['notification_id']}", user=user
+                        "DELETE", f"{paths.NOTIFICATIONS}/{item['notification_id']}", user=user
                     )
                 except NotFound:
                     pass

@@ -14,9 +14,9 @@ from babel.dates import format_date
 
 from lib.core import requests as machine
 from lib.core.errors import GovernanceError, InvalidRequest, InvalidToken
-from lib.core.expiry import apply_request
 from lib.core.faults import ConcurrentUpdate, StaleOrganisation
 from lib.core.model import Organisation, OrgGroup, Role
+from lib.core.outcome import organisation_after
 from lib.core.plan import Plan
 from lib.core.policy import (
     Actor,
@@ -47,7 +47,7 @@ Decision = Literal["approve", "reject"]
 DECIDE = "decide"  # purpose of the notifications that ask operators to decide
 
 
-class NotFound(GovernanceError):
+class UnknownRequest(GovernanceError):
     code = "request.not_found"
 
     def __init__(self) -> None:
@@ -75,7 +75,7 @@ class RequestService:
     def get(self, rid: int) -> AccessRequest:
         found = self.repo.get(rid)
         if found is None:
-            raise NotFound()
+            raise UnknownRequest()
         return found
 
     async def preview(self, req: AccessRequest) -> Plan:
@@ -96,7 +96,7 @@ class RequestService:
     def with_request(self, org: Organisation, req: AccessRequest) -> Organisation:
         """``org`` with ``req`` applied, the same object while neither changes: its compiled state is
         then kept from the page that showed the plan to the click that approves it."""
-        return self._with.get((org,), (req.id, req.version), lambda: apply_request(org, req))
+        return self._with.get((org,), (req.id, req.version), lambda: organisation_after(org, req))
 
     # ---- submitting -------------------------------------------------------------------------------
 
@@ -162,7 +162,9 @@ class RequestService:
             last_group=self._last_group(org, kind, group, lines),
             objection_days=self.gov.settings.governance_objection_days,
         )
-        apply_request(org, req)  # refuses now what could never be applied (unknown group, not a member...)
+        organisation_after(
+            org, req
+        )  # refuses now what could never be applied (unknown group, not a member...)
         open_states = set(RequestState) - machine.FINAL_STATES
         not_duplicate(req, self.repo.for_group(req.group, open_states))  # one request per person at a time
         return req

@@ -15,7 +15,6 @@ import asyncio
 import logging
 import re
 import time
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -26,6 +25,7 @@ from sqlalchemy.engine import make_url
 from lib.core import orgfile
 from lib.core.errors import InvalidOrganisation
 from lib.core.model import Membership, Organisation, OrgGroup, WorkingGroup
+from lib.core.slugs import is_slug, slugify
 
 if TYPE_CHECKING:
     from .governance import Governance
@@ -76,12 +76,6 @@ class TemplateForm:
         return TemplateForm(self.name.strip(), self.group_name.strip(), self.folder.strip())
 
 
-def slug_for(name: str) -> str:
-    """``Jardins partagés`` -> ``jardins-partages``: the identifier names the Nextcloud groups."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:41].strip("-")
-
-
 def template_org(
     form: TemplateForm, operations: Iterable[str], found: dict[str, set[str]] | None = None
 ) -> Organisation:
@@ -94,8 +88,8 @@ def template_org(
         raise SetupError("name", _("Give the organisation a name."))
     if not form.group_name:
         raise SetupError("group_name", _("Give the first working group a name."))
-    slug = slug_for(form.group_name)
-    if not orgfile.SLUG.fullmatch(slug):
+    slug = slugify(form.group_name)
+    if not is_slug(slug):
         raise SetupError("group_name", _("Use a name with at least one letter or digit."))
     folder = "" if form.folder in ("", form.group_name) else form.folder
     group = WorkingGroup(slug, form.group_name, mount_point=folder)

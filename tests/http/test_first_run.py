@@ -22,7 +22,6 @@ from lib.services.setup import (
     SetupService,
     Stage,
     TemplateForm,
-    slug_for,
     stage_of,
     template_org,
     with_operations,
@@ -315,7 +314,6 @@ def test_the_template_names_the_group_after_its_name_and_keeps_the_folder_apart(
         ("jardins-partages", "", "Jardins partagés")
     ]
     assert org.name == "La Coop" and [m.user for m in org.members_of(OrgGroup.OPERATIONS)] == ["claire"]
-    assert slug_for("Équipe « Com » 2025 !") == "equipe-com-2025"
     with pytest.raises(SetupError) as refused:
         template_org(TemplateForm("La Coop", "!!!"), ["claire"])
     assert refused.value.field == "group_name"

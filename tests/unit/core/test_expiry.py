@@ -9,8 +9,9 @@ import pytest
 
 from lib.core import requests as rq
 from lib.core.errors import InvalidRequest
-from lib.core.expiry import apply_request, expired_memberships, expiring_soon, org_without
+from lib.core.expiry import expired_memberships, expiring_soon, org_without
 from lib.core.model import Membership, Organisation, Role, WorkingGroup
+from lib.core.outcome import organisation_after
 from lib.core.requests import AccessRequest, RequestLine
 
 TODAY = date(2025, 3, 3)
@@ -65,7 +66,7 @@ def test_org_without_removes_exactly_the_given_memberships() -> None:
 
 def test_adding_people_gives_them_their_role_and_end_date() -> None:
     until = date(2025, 6, 30)
-    after = apply_request(ORG, request("add_member", RequestLine("bob", role=Role.READER, until=until)))
+    after = organisation_after(ORG, request("add_member", RequestLine("bob", role=Role.READER, until=until)))
     assert ("bob", Role.READER, until) in people(after)
     assert len(after.memberships) == len(ORG.memberships) + 1
 
@@ -76,51 +77,53 @@ def test_bulk_add_adds_every_line_and_skips_people_still_invited() -> None:
         RequestLine("zoe", role=Role.CONTRIBUTOR),
         RequestLine(email="new@example.org", role=Role.READER),
     )
-    added = people(apply_request(ORG, request("add_member", *lines))) - people(ORG)
+    added = people(organisation_after(ORG, request("add_member", *lines))) - people(ORG)
     assert added == {("bob", Role.READER, None), ("zoe", Role.CONTRIBUTOR, None)}
 
 
 def test_an_invited_person_is_added_once_their_account_exists() -> None:
     invite = request("add_member", RequestLine(email="new@example.org", role=Role.READER))
     ready = rq.account_ready(rq.approve(invite, "olga", NOW, "s"), "new@example.org", "newbie", NOW)
-    assert ("newbie", Role.READER, None) in people(apply_request(ORG, ready))
+    assert ("newbie", Role.READER, None) in people(organisation_after(ORG, ready))
 
 
 def test_a_joiner_becomes_contributor_unless_a_role_is_given() -> None:
-    assert ("nina", Role.CONTRIBUTOR, None) in people(apply_request(ORG, request("join", requester="nina")))
+    assert ("nina", Role.CONTRIBUTOR, None) in people(
+        organisation_after(ORG, request("join", requester="nina"))
+    )
     reader = request("join", RequestLine(role=Role.READER), requester="nina")
-    assert ("nina", Role.READER, None) in people(apply_request(ORG, reader))
+    assert ("nina", Role.READER, None) in people(organisation_after(ORG, reader))
 
 
 def test_changing_a_role_replaces_every_role_the_person_had_in_the_group() -> None:
-    after = apply_request(ORG, request("change_role", RequestLine("carl", role=Role.READER)))
+    after = organisation_after(ORG, request("change_role", RequestLine("carl", role=Role.READER)))
     assert {p for p in people(after) if p[0] == "carl"} == {("carl", Role.READER, date(2025, 3, 10))}
 
 
 def test_removing_a_member_takes_every_role_or_just_the_one_named() -> None:
-    everything = apply_request(ORG, request("remove_member", RequestLine("carl")))
+    everything = organisation_after(ORG, request("remove_member", RequestLine("carl")))
     assert not any(user == "carl" for user, _, _ in people(everything))
-    steering = apply_request(ORG, request("remove_member", RequestLine("carl", role=Role.STEERING)))
+    steering = organisation_after(ORG, request("remove_member", RequestLine("carl", role=Role.STEERING)))
     assert {p for p in people(steering) if p[0] == "carl"} == {("carl", Role.CONTRIBUTOR, date(2025, 3, 10))}
 
 
 def test_creating_a_group_makes_the_requester_its_facilitator() -> None:
     ask = request("create_group", group="jardin", new_group_name="Jardin", purpose="Potager")
-    after = apply_request(ORG, ask)
+    after = organisation_after(ORG, ask)
     assert after.group("jardin") == WorkingGroup("jardin", "Jardin", "Potager")
     assert people(after, "jardin") == {("fanny", Role.FACILITATOR, None)}
 
 
 def test_archiving_a_group_keeps_its_members() -> None:
-    after = apply_request(ORG, request("archive_group"))
+    after = organisation_after(ORG, request("archive_group"))
     group = after.group("comm")
     assert group is not None and group.archived
     assert after.memberships == ORG.memberships
 
 
-def test_apply_request_leaves_the_original_organisation_alone() -> None:
+def test_a_request_leaves_the_original_organisation_alone() -> None:
     before = replace(ORG)
-    apply_request(ORG, request("remove_member", RequestLine("carl")))
+    organisation_after(ORG, request("remove_member", RequestLine("carl")))
     assert ORG == before
 
 
@@ -146,5 +149,5 @@ MISFITS = [
 @pytest.mark.parametrize(("code", "misfit"), MISFITS)
 def test_a_request_that_does_not_fit_the_organisation_is_refused(code: str, misfit: AccessRequest) -> None:
     with pytest.raises(InvalidRequest) as refused:
-        apply_request(ORG, misfit)
+        organisation_after(ORG, misfit)
     assert refused.value.code == code

@@ -8,8 +8,8 @@ import pytest
 
 from lib.core import requests as machine
 from lib.core.errors import InvalidRequest
-from lib.core.expiry import apply_request
 from lib.core.model import Membership, Organisation, Role, WorkingGroup
+from lib.core.outcome import organisation_after
 from lib.core.request_kinds import RequestKind, RequestLine
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -33,7 +33,7 @@ def _renewal(until: date | None, who: str = "emma") -> machine.AccessRequest:
 
 
 def test_a_renewal_needs_no_role_and_sets_every_end_date_of_the_person_in_the_group() -> None:
-    after = apply_request(ORG, _renewal(LATER))
+    after = organisation_after(ORG, _renewal(LATER))
     assert [(m.role, m.until) for m in after.members_of("com") if m.user == "emma"] == [
         (Role.CONTRIBUTOR, LATER),
         (Role.STEERING, LATER),
@@ -45,21 +45,23 @@ def test_a_renewal_needs_no_role_and_sets_every_end_date_of_the_person_in_the_gr
 
 def test_a_renewal_can_shorten_or_remove_an_end_date() -> None:
     shorter = date(2026, 12, 1)
-    assert {m.until for m in apply_request(ORG, _renewal(shorter)).memberships if m.user == "emma"} == {
+    assert {m.until for m in organisation_after(ORG, _renewal(shorter)).memberships if m.user == "emma"} == {
         shorter
     }
-    assert {m.until for m in apply_request(ORG, _renewal(None)).memberships if m.user == "emma"} == {None}
+    assert {m.until for m in organisation_after(ORG, _renewal(None)).memberships if m.user == "emma"} == {
+        None
+    }
 
 
 def test_a_renewal_to_the_same_day_is_refused_on_the_date() -> None:
     with pytest.raises(InvalidRequest) as caught:
-        apply_request(ORG, _renewal(SOON))
+        organisation_after(ORG, _renewal(SOON))
     assert caught.value.field == "until" and caught.value.code == "request.same_end_date"
 
 
 def test_a_renewal_of_someone_outside_the_group_is_refused() -> None:
     with pytest.raises(InvalidRequest) as caught:
-        apply_request(ORG, _renewal(LATER, who="nora"))
+        organisation_after(ORG, _renewal(LATER, who="nora"))
     assert caught.value.code == "request.not_member"
 
 

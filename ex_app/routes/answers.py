@@ -1,4 +1,5 @@
-"""Shared by the board and operations pages: refusals, errors, right names, downloads."""
+"""How a route answers besides its page: a refusal, an error flash, a Nextcloud that could not be read,
+rights in words, the address htmx pushes, a download's headers."""
 
 from __future__ import annotations
 
@@ -13,26 +14,11 @@ from lib.core.model import Right
 from lib.core.policy import (
     Decision,
 )
-from lib.core.request_kinds import RequestState
 
 from ..deps import Caller
 from ..render import render
 
 log = logging.getLogger(__name__)
-
-AUDIT_PAGE = 50
-DECIDED = {
-    RequestState.APPROVED,
-    RequestState.APPLYING,
-    RequestState.APPLIED,
-    RequestState.REJECTED,
-    RequestState.FAILED,
-    RequestState.AWAITING_ACCOUNT,
-}
-MEMBER_DRIFT = ("extra_member", "missing_member")
-
-
-# ---- shared helpers --------------------------------------------------------------------------------
 
 
 def refused(caller: Caller, decision: Decision, active: str) -> HTMLResponse:
