@@ -47,8 +47,21 @@ def _faults() -> Figures:
     return faults.run()
 
 
-# Run by name only (``make prove``: ``python -m bench faults``), their figures added to the file.
-PROVE: dict[str, Callable[[], Figures]] = {"faults": _faults}
+def _kills() -> Figures:
+    from bench import kills
+
+    return kills.run()
+
+
+def _decisions() -> Figures:
+    from bench import concurrent_decisions
+
+    return concurrent_decisions.run()
+
+
+# Run by name only, their figures added to the file. ``make prove`` runs ``faults`` (which runs the
+# other two as well); ``python -m bench kills`` or ``decisions`` runs one measure on real processes.
+PROVE: dict[str, Callable[[], Figures]] = {"faults": _faults, "kills": _kills, "decisions": _decisions}
 
 PARTS: dict[str, Callable[[], Figures]] = {
     "engine": _engine,

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.engine import ADMIN, SEED, TODAY, USERS, build_org
+from ex_app.main import build
 from lib.core.changes import AddMember
 from lib.core.compile import compile_org
 from lib.core.model import Role, role_ref
@@ -171,7 +172,7 @@ def run() -> dict[str, dict[str, Any]]:
                 database_url=f"sqlite:///{tmp}/gov.sqlite3",
                 governance_objection_days=0,
             )
-            gov = Governance(settings, gateway_from_settings, today=lambda: TODAY)
+            gov = build(settings, gateway_from_settings, today=lambda: TODAY)
             gov.migrate()
             gov.orgs.save(org)
             return asyncio.run(_approve(standin, gov))

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from bench.engine import ADMIN, PATHS, SEED, TODAY, USERS, build_org
+from ex_app.main import build
 from lib.core.changes import Change
 from lib.core.compile import compile_org
 from lib.core.model import Grant, Membership, Organisation, OrgGroup, Right, Role, role_ref
@@ -35,7 +36,6 @@ from lib.nextcloud.factory import gateway_from_settings
 from lib.nextcloud.gateway import NextcloudGateway
 from lib.services.apply import apply_plan
 from lib.services.background import _read as background_read
-from lib.services.governance import Governance
 from lib.services.sync import managed_by
 from lib.settings import Settings
 from tests.fakes import FakeAudit
@@ -227,7 +227,7 @@ async def _readings_per_interval(standin: StandIn, org: Organisation) -> dict[st
         settings = _settings(
             standin, database_url=db, app_persistent_storage=tmp, governance_background=False
         )
-        workers = [Governance(settings, gateway_from_settings, today=lambda: TODAY) for _ in range(WORKERS)]
+        workers = [build(settings, gateway_from_settings, today=lambda: TODAY) for _ in range(WORKERS)]
         workers[0].migrate()
         workers[0].orgs.save(org)
         every = timedelta(seconds=settings.governance_read_interval)
@@ -235,7 +235,7 @@ async def _readings_per_interval(standin: StandIn, org: Organisation) -> dict[st
         standin.reset_calls()
         try:
             for k in range(INTERVALS):
-                await asyncio.gather(*(background_read(w, now=start + k * every) for w in workers))
+                await asyncio.gather(*(background_read(w.requests, now=start + k * every) for w in workers))
             shown = {w.sync.readings.last.read_at if w.sync.readings.last else None for w in workers}
         finally:
             for w in workers:

@@ -35,6 +35,7 @@ ACTIONS = {
     "request.applying": _("Request being applied"),
     "request.applied": _("Request applied"),
     "request.failed": _("Request failed"),
+    "request.invitation_withdrawn": _("Invitation withdrawn"),
     "membership.expired": _("Membership ended on its end date"),
     "plan.apply": _("Changes applied to Nextcloud"),
     "nextcloud.apply": _("Nextcloud changed"),

@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +16,22 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from nc_py_api.ex_app import set_handlers
+from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lib.core.errors import GovernanceError
 from lib.core.ports import Gateway
 from lib.i18n import error_text, gettext, pick_language
+from lib.services.context import Context
 from lib.services.governance import Governance
 from lib.settings import Settings
+from lib.store.audit_repo import SqlAuditLog
+from lib.store.db import make_engine
+from lib.store.journal import SqlJournal
+from lib.store.org_repo import OrgRepository
+from lib.store.readings_repo import SqlReadings
+from lib.store.requests_repo import RequestRepository
+from lib.store.unit import unit_of_work
 
 from .auth import AppAPIAuth
 from .deps import Caller, CallerDep, get_caller
@@ -54,6 +64,29 @@ def default_gateway(settings: Settings) -> Gateway:
     return gateway_from_settings(settings)
 
 
+def build(
+    settings: Settings,
+    gateway_factory: Callable[[Settings], Gateway] = default_gateway,
+    engine: Engine | None = None,
+    today: Callable[[], date] = date.today,
+) -> Governance:
+    """The container: the concrete stores on one engine and the Nextcloud gateway, handed to the
+    services (lib/services/context.py); nothing else in the app makes a store or a gateway."""
+    engine = engine or make_engine(settings.db_url)
+    ctx = Context(
+        settings=settings,
+        orgs=OrgRepository(engine),
+        audit=SqlAuditLog(engine),
+        journal=SqlJournal(engine),
+        request_store=RequestRepository(engine),
+        reading_store=SqlReadings(engine),
+        gateway_factory=gateway_factory,
+        unit=lambda: unit_of_work(engine),
+        today=today,
+    )
+    return Governance(ctx, engine)
+
+
 def create_app(
     settings: Settings,
     gateway_factory: Callable[[Settings], Gateway] = default_gateway,
@@ -67,7 +100,7 @@ def create_app(
     """
     export_for_nc_py_api(settings)
     redact_server_logs()  # decision-link tokens never reach the access log
-    gov = governance or Governance(settings, gateway_factory)
+    gov = governance or build(settings, gateway_factory)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -187,7 +220,7 @@ def run() -> None:
 
     _quiet_logs()
     settings = Settings()
-    parent = Governance(settings, default_gateway)
+    parent = build(settings)
     parent.migrate()
     parent.engine.dispose()
     host, port = settings.app_host, settings.app_port

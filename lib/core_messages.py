@@ -39,6 +39,12 @@ CORE_MESSAGES = [
     _("The access of {user} to {group} already ends on that day."),
     _("Request #{id} about {user} in {group} is not finished yet: follow it there."),
     _("Request #{id} about the working group {group} is not finished yet: follow it there."),
+    _("Request #{id}, removing {user} from every group, is not finished yet: follow it there."),
+    _("{user} is in no group of the organisation: there is nothing to remove."),
+    _(
+        "{user} is the last member of the operations team: nobody could decide on requests any more."
+        " Add someone to the operations team first."
+    ),
     _("Allowed."),
     _("Only the operations team may do this."),
     _("Only a facilitator of the group (or the operations team) may ask for this."),

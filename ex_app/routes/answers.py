@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def refused(caller: Caller, decision: Decision, active: str) -> HTMLResponse:
-    return render(caller, "message.html", active, status=403, message=caller._(decision.reason))
+    return render(caller, "message.html", active, status=403, message=caller._(decision.reason), refusal=403)
 
 
 def error(message: str) -> dict[str, str]:

@@ -17,7 +17,7 @@ from lib.core.policy import (
 from lib.core.wording import Words
 
 from ..audit_words import ACTIONS, AuditWords, people_in
-from ..csv_export import csv_chunks
+from ..csv_export import csv_chunks, spreadsheet_time
 from ..deps import CallerDep, GovDep
 from ..render import Fragments, render
 from .answers import attachment, pushed, refused
@@ -109,15 +109,26 @@ async def audit_page(caller: CallerDep, gov: GovDep, q: AuditQueryDep, page: int
 
 @router.get("/api/audit.csv", response_model=None)
 async def audit_csv(caller: CallerDep, gov: GovDep, q: AuditQueryDep) -> Response:
+    """The filtered log as a French or English spreadsheet reads it: when in the reader's date format,
+    who by name with their e-mail, what in words; the account, the codes and the hash kept beside
+    for whoever checks the chain (the log itself is never rewritten)."""
     decision = can_view_audit(caller.actor)
     if not decision:
         return PlainTextResponse(caller._(decision.reason), status_code=403)
-    header = [caller._("No."), caller._("When (UTC)"), caller._("Account"), caller._("Action"),
-              caller._("Action code"), caller._("Subject"), caller._("Hash")]  # fmt: skip
+    entries = list(gov.audit.entries(q.filter()))
+    people = await gov.people(people_in(entries))
+    org = gov.org()
+    names = {uid: info.display_name or uid for uid, info in people.items()}
+    words = AuditWords(caller.lang, Words(org, names), {wg.slug: wg.name for wg in org.working_groups})
+    header = [caller._("No."), caller._("When (UTC)"), caller._("Who"), caller._("E-mail"),
+              caller._("Account"), caller._("Action"), caller._("Subject"), caller._("Action code"),
+              caller._("Subject code"), caller._("Hash")]  # fmt: skip
     rows = (
-        [seq, at, actor, caller._(ACTIONS[action]) if action in ACTIONS else action, action, subject, digest]
-        for seq, at, actor, action, subject, digest in gov.audit.csv_rows(q.filter())
-    )
+        [e.seq, spreadsheet_time(e.at, caller.lang), words.who(e),
+         people[e.actor].email if e.actor in people else "", e.actor, words.action(e), words.subject(e),
+         e.action, e.subject, e.hash]
+        for e in entries
+    )  # fmt: skip
     # Whole, with a Content-Length: AppAPI's proxy (app_api 32.0.0 ExAppProxyController
     # ``createProxyResponse``) drops "Transfer-Encoding" only under that exact case, so a streamed
     # answer reached the browser marked chunked but de-chunked, and the download broke (seen live).

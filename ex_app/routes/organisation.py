@@ -2,32 +2,28 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Annotated, Any
 
-import yaml
 from fastapi import APIRouter, File, Form, UploadFile
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from lib.core import orgfile
-from lib.core.adopt import Adoption, propose_org
-from lib.core.errors import GovernanceError, InvalidOrganisation, UnsafePlan
+from lib.core.errors import Forbidden, GovernanceError, InvalidOrganisation, UnsafePlan
 from lib.core.faults import NextcloudError, StaleOrganisation
 from lib.core.model import Organisation, WorkingGroup
 from lib.core.paging import page_number, page_of, paginate, search
-from lib.core.plan import Plan, plan
 from lib.core.policy import (
     can_edit_org,
 )
 from lib.core.slugs import is_slug
 from lib.i18n import error_text, say
 from lib.services.governance import Governance
-from lib.services.plan_text import plan_text
-from lib.services.sync import managed_by
+from lib.services.organisation import AdoptionChanged
+from lib.services.setup import Stage
 
 from .. import org_yaml
 from ..deps import Caller, CallerDep, GovDep, OrgEditorDep
@@ -148,11 +144,10 @@ async def confirm_or_apply(
     box the page shows beside who gains and who loses access. The organisation page shown
     afterwards is the one listing ``focus``, the group changed."""
     try:
-        snap = await gov.sync.snapshot(new_org)
-        plan = snap.plan
-        text = await plan_text(gov, plan, snap.actual, caller.lang, org=new_org, owned=snap.managed)
+        shown = await gov.organisation.preview(caller.actor, new_org, caller.lang)
     except NextcloudError as exc:
         return render_org(caller, gov, 502, focus=focus, **unread(caller, exc))
+    plan, text = shown.plan, shown.text
     if not checksum or plan.checksum != checksum:
         status, note = (
             (200, None)
@@ -166,16 +161,11 @@ async def confirm_or_apply(
             caller, "plan_confirm.html", "org", status=status, plan=plan, plan_text=text, version=version,
             flash=note, flash_kind="error", **confirm,
         )  # fmt: skip
-
-    def save() -> None:  # in the transaction that writes the journal of the changes
-        new_version = gov.orgs.save(new_org, expected_version=version)
-        audit = {**detail, "checksum": checksum, "version": new_version}
-        gov.audit.append(caller.uid, "organisation.changed", subject, audit)
-
     try:
-        _plan, result = await gov.sync.apply(
-            caller.uid, org=new_org, expected_checksum=checksum, confirmed=confirmed, within=save
-        )
+        result = await gov.organisation.change(
+            caller.actor, new_org, version=version, checksum=checksum, confirmed=confirmed,
+            subject=subject, detail=detail,
+        )  # fmt: skip
     except StaleOrganisation:
         message = caller._("Someone changed the organisation meanwhile; nothing was saved. Start again.")
         return render_org(caller, gov, 409, focus=focus, **error(message))
@@ -185,6 +175,8 @@ async def confirm_or_apply(
             caller, "plan_confirm.html", "org", status=409, plan=plan, plan_text=text, version=version,
             flash=note, flash_kind="error", **confirm,
         )  # fmt: skip
+    except Forbidden:
+        raise
     except (GovernanceError, NextcloudError) as exc:
         message = caller._("Nothing was saved: %(error)s", error=caller._(str(exc)))
         return render_org(caller, gov, 502, focus=focus, flash=message, flash_kind="error")
@@ -220,12 +212,9 @@ async def save_group(
     version: Annotated[int, Form()] = -1,
     confirmed: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
-    decision = can_edit_org(caller.actor)
-    if not decision:
-        return refused(caller, decision, "org")
     mode = "create" if mode == "create" else "update"
     form = {"slug": slug, "name": name, "purpose": purpose, "mount_point": mount_point, "archived": archived}
-    current = gov.orgs.version()
+    current = gov.organisation.version()
     try:
         new_org = edited_org(gov.org(), caller, mode, form)
     except FieldError as exc:
@@ -250,10 +239,7 @@ async def save_group(
 
 @router.get("/api/organisation.yaml", response_model=None)
 async def export_yaml(caller: CallerDep, gov: GovDep) -> Response:
-    decision = can_edit_org(caller.actor)
-    if not decision:
-        return PlainTextResponse(caller._(decision.reason), status_code=403)
-    text = yaml.safe_dump(orgfile.org_to_data(gov.org()), allow_unicode=True, sort_keys=False)
+    text = gov.organisation.export(caller.actor)
     return Response(
         text, media_type="application/yaml; charset=utf-8", headers=attachment("organisation.yaml")
     )
@@ -306,10 +292,7 @@ async def import_yaml(
     version: Annotated[int, Form()] = -1,
     confirmed: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
-    decision = can_edit_org(caller.actor)
-    if not decision:
-        return refused(caller, decision, "org")
-    current = gov.orgs.version()
+    current = gov.organisation.version()
     try:
         if file is not None and file.filename:
             yaml_text = await _uploaded_text(caller, file)
@@ -319,6 +302,11 @@ async def import_yaml(
         new_org = await run_in_threadpool(org_from_yaml, caller, yaml_text)
     except FieldError as exc:
         shown = yaml_text if len(yaml_text) <= org_yaml.MAX_BYTES else ""  # not megabytes sent back
+        if gov.setup.stage() is Stage.EMPTY:  # sent from the set-up page: said there, beside the file
+            return render(
+                caller, "setup.html", "settings", status=422,
+                form_errors={"import": {exc.field: exc.message}}, values={"import": {"yaml_text": shown}},
+            )  # fmt: skip
         return render_org(
             caller,
             gov,
@@ -341,46 +329,25 @@ async def import_yaml(
 # ---- adoption of an existing Nextcloud ------------------------------------------------------------
 
 
-async def _all_mount_points(gov: Governance) -> list[str]:
-    """Every team folder's mount point (one GET /apps/groupfolders/folders)."""
-    return sorted(await gov.gateway.mount_points())
-
-
-async def _proposal(gov: Governance) -> tuple[Adoption, str]:
-    """What Nextcloud holds, as an organisation (every group but 'admin', every folder), checked
-    against the plan it would make on this same reading (lib/core/adopt.py), and its checksum."""
-    mounts = await _all_mount_points(gov)
-    actual = await gov.gateway.read_state(lambda gid: gid != "admin", mounts)
-    current = gov.org()
-
-    def planned(org: Organisation) -> Plan:
-        desired = gov.sync.desired(org)
-        return plan(desired, actual, managed_by(org, desired))
-
-    adoption = propose_org(actual, current.naming, current.name or "Organisation", planned)
-    text = yaml.safe_dump(orgfile.org_to_data(adoption.organisation), sort_keys=True, allow_unicode=True)
-    return adoption, hashlib.sha256(text.encode()).hexdigest()
-
-
 async def render_adopt(caller: Caller, gov: Governance, status: int = 200, **ctx: Any) -> HTMLResponse:
     try:
-        adoption, checksum = await _proposal(gov)
+        found = await gov.organisation.proposal(caller.actor)
     except NextcloudError as exc:
         return render_org(caller, gov, 502, **unread(caller, exc))
+    adoption, checksum = found.adoption, found.checksum
     org = adoption.organisation
     counts = Counter(m.group for m in org.memberships)
     return render(
         caller, "adopt.html", "org", status=status, proposal=org, checksum=checksum,
         notes=[say(caller.lang, getattr(n, "phrase", n)) for n in adoption.notes],
         unreadable=adoption.unreadable, first_plan=adoption.first_plan,
-        version=gov.orgs.version(), counts=counts, right_text=lambda b: right_text(caller, b), **ctx,
+        version=gov.organisation.version(), counts=counts, right_text=lambda b: right_text(caller, b), **ctx,
     )  # fmt: skip
 
 
 @router.get("/ui/organisation/adopt", response_class=HTMLResponse)
 async def adopt_preview(caller: CallerDep, gov: GovDep) -> HTMLResponse:
-    decision = can_edit_org(caller.actor)
-    return await render_adopt(caller, gov) if decision else refused(caller, decision, "org")
+    return await render_adopt(caller, gov)  # the service refuses whoever may not edit the organisation
 
 
 @router.post("/ui/organisation/adopt", response_class=HTMLResponse)
@@ -388,37 +355,16 @@ async def adopt_save(
     caller: OrgEditorDep, gov: GovDep, checksum: Annotated[str, Form()], version: Annotated[int, Form()]
 ) -> HTMLResponse:
     """Save the proposal shown, as it was shown; Nextcloud itself is not changed."""
-    decision = can_edit_org(caller.actor)
-    if not decision:
-        return refused(caller, decision, "org")
     try:
-        adoption, current = await _proposal(gov)
+        await gov.organisation.adopt(caller.actor, checksum=checksum, version=version)
     except NextcloudError as exc:
         return render_org(caller, gov, 502, **unread(caller, exc))
-    org, notes = adoption.organisation, adoption.notes
-    if current != checksum:
-        return await render_adopt(
-            caller,
-            gov,
-            409,
-            **error(caller._("Nextcloud changed since the proposal was shown; review it again.")),
-        )
-    try:
-        new_version = gov.orgs.save(org, expected_version=version)
+    except AdoptionChanged:
+        message = caller._("Nextcloud changed since the proposal was shown; review it again.")
+        return await render_adopt(caller, gov, 409, **error(message))
     except StaleOrganisation:
-        return await render_adopt(
-            caller,
-            gov,
-            409,
-            **error(caller._("Someone changed the organisation meanwhile; nothing was saved.")),
-        )
-    detail = {
-        "checksum": checksum,
-        "version": new_version,
-        "groups": len(org.working_groups),
-        "notes": len(notes),
-    }
-    gov.audit.append(caller.uid, "organisation.adopted", "organisation", detail)
+        message = caller._("Someone changed the organisation meanwhile; nothing was saved.")
+        return await render_adopt(caller, gov, 409, **error(message))
     return render_org(
         caller,
         gov,

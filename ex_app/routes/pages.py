@@ -11,7 +11,7 @@ from lib.core.explain import reach
 from lib.core.model import ROLE_RIGHT, Right, Role, WorkingGroup
 from lib.core.paging import page_number, paginate, search
 from lib.core.policy import can_request, can_search_people, can_view_person, sees_emails
-from lib.core.request_kinds import FINAL_STATES, AccessRequest, RequestKind, RequestState
+from lib.core.request_kinds import EVERY_GROUP, FINAL_STATES, AccessRequest, RequestKind, RequestState
 from lib.services.governance import Governance, GroupSummary
 
 from ..deps import Caller, CallerDep, GovDep
@@ -123,9 +123,14 @@ def waiting_for(gov: Governance, slug: str) -> dict[str, list[AccessRequest]]:
     """Person (account or invited e-mail) -> the group's unfinished requests about them: shown beside
     them, as a new request about them would be refused while one waits (issue 15)."""
     found: dict[str, list[AccessRequest]] = {}
-    for req in gov.requests.repo.for_group(slug, set(RequestState) - FINAL_STATES):
+    unfinished = set(RequestState) - FINAL_STATES
+    for req in gov.requests.repo.for_group(slug, unfinished):
         for line in req.lines:
             found.setdefault(line.who, []).append(req)
+    members = {m.user for m in gov.org().members_of(slug)}
+    for req in gov.requests.repo.for_group(EVERY_GROUP, unfinished):  # members leaving the association
+        for user in req.people & members:
+            found.setdefault(user, []).append(req)
     return found
 
 
@@ -170,8 +175,15 @@ async def people(
 
 @router.get("/person/{uid}", response_class=HTMLResponse)
 async def person(uid: str, caller: CallerDep, gov: GovDep) -> HTMLResponse:
+    return await render_person(caller, gov, uid)
+
+
+async def render_person(
+    caller: Caller, gov: Governance, uid: str, status: int = 200, **ctx: object
+) -> HTMLResponse:
     """Everything a person can reach and why: their groups with end dates, then each folder and
-    sub-folder with their right there (the desired state, as on the explanation page)."""
+    sub-folder with their right there (the desired state, as on the explanation page); for the
+    operations team, the form asking to take them out of every group, or the request already open."""
     decision = can_view_person(caller.actor, uid)
     if not decision:
         raise HTTPException(403, caller._(decision.reason))
@@ -182,9 +194,13 @@ async def person(uid: str, caller: CallerDep, gov: GovDep) -> HTMLResponse:
         raise HTTPException(404, caller._("Nobody has the account “%(user)s”.", user=uid))
     groups = {wg.slug: wg.name for wg in org.working_groups}
     reached = reach(org, gov.sync.desired(org), uid)
+    may_offboard = bool(memberships) and bool(can_request(caller.actor, RequestKind.OFFBOARD, EVERY_GROUP))
+    unfinished = gov.requests.repo.for_group(EVERY_GROUP, set(RequestState) - FINAL_STATES)
+    leaving = [r for r in unfinished if uid in r.people]  # one at a time: its link instead of the form
     return render(
-        caller, "person.html", "matrix" if caller.actor.reads_all else "groups", uid=uid,
+        caller, "person.html", "matrix" if caller.actor.reads_all else "groups", status=status, uid=uid,
         name=account.display_name if account else uid, memberships=memberships, group_names=groups,
         reached=reached, role_labels={r.value: caller._(label) for r, label in ROLE_LABELS.items()},
-        right_text=lambda bits: right_text(caller, bits),
+        right_text=lambda bits: right_text(caller, bits), may_offboard=may_offboard,
+        leaving=leaving[0] if leaving else None, **ctx,
     )  # fmt: skip

@@ -11,17 +11,32 @@ from fastapi.responses import HTMLResponse
 
 from lib.core.errors import GovernanceError, InvalidRequest
 from lib.core.model import Role
-from lib.core.policy import can_decide, can_see_decisions, can_view_request, steps
+from lib.core.policy import (
+    Actor,
+    Decision,
+    can_decide,
+    can_request,
+    can_see_decisions,
+    can_view_request,
+    steps,
+)
 from lib.core.request_checks import MAX_JUSTIFICATION
-from lib.core.request_kinds import UNDECIDED_STATES, AccessRequest, RequestLine, RequestState
+from lib.core.request_kinds import (
+    EVERY_GROUP,
+    UNDECIDED_STATES,
+    AccessRequest,
+    RequestKind,
+    RequestLine,
+    RequestState,
+)
 from lib.i18n import error_text
 from lib.services.decision_links import LinkOutcome, LinkResult
 from lib.services.requests import RequestService
 
-from ..deps import Caller, CallerDep, GovDep, WriterDep
+from ..deps import Caller, CallerDep, GovDep, WriterDep, writer_allowed
 from ..errors import status_for
 from ..render import render
-from .pages import render_group
+from .pages import render_group, render_person
 
 CHANGE_KINDS = {"change_role", "remove_member"}  # the group page's change form, shown again on an error
 # Where each form of the group page shows an error beside its field (templates/group.html); an
@@ -71,7 +86,7 @@ async def _detail(
         *(t.actor for t in req.history),
         *(o.member for o in req.objections),
     }
-    names = await svc.gov.display_names(people)
+    names = await svc.ctx.display_names(people)
     if req.state in UNDECIDED_STATES and can_decide(a, req):
         try:
             plan, plan_text = await svc.preview_text(req, caller.lang)
@@ -83,7 +98,7 @@ async def _detail(
         return render(
             caller, "message.html", "mine", status=403, message=caller._("You may not see this request.")
         )
-    wg = svc.gov.org().group(req.group)
+    wg = svc.ctx.org().group(req.group)
     ctx.setdefault("group_names", {req.group: wg.name} if wg else {})
     return render(
         caller, "request.html", "decide" if a.is_operations else "mine", status=status, req=req, plan=plan,
@@ -94,8 +109,8 @@ async def _detail(
 async def _listed(svc: RequestService, requests: list[AccessRequest]) -> dict[str, Any]:
     """Names for a list of requests: people by display name, groups by name (not ids and slugs)."""
     uids = {u for r in requests for u in (r.requester, *(ln.user for ln in r.lines if ln.user))}
-    groups = {wg.slug: wg.name for wg in svc.gov.org().working_groups}
-    return {"names": await svc.gov.display_names(uids), "group_names": groups}
+    groups = {wg.slug: wg.name for wg in svc.ctx.org().working_groups}
+    return {"names": await svc.ctx.display_names(uids), "group_names": groups}
 
 
 @router.get("/ui/requests", response_class=HTMLResponse)
@@ -107,13 +122,13 @@ async def my_requests(caller: CallerDep, svc: RequestsDep) -> HTMLResponse:
     joins = svc.repo.in_states({RequestState.AWAITING_FACILITATOR})
     for_me = [r for r in joins if steps(a, r, now)["accept"]]
     for_others = [r for r in joins if a.operates and r not in for_me]
-    org = svc.gov.org()
+    org = svc.ctx.org()
     awaited = {
         r.group: sorted(m.user for m in org.members_of(r.group) if m.role is Role.FACILITATOR)
         for r in for_others
     }
     listed = await _listed(svc, [*mine, *for_me, *for_others])
-    listed["names"] |= await svc.gov.display_names({u for users in awaited.values() for u in users})
+    listed["names"] |= await svc.ctx.display_names({u for users in awaited.values() for u in users})
     return render(
         caller, "requests.html", "mine", requests=mine, for_me=for_me, for_others=for_others, awaited=awaited,
         **listed,
@@ -142,7 +157,7 @@ async def to_decide(caller: CallerDep, svc: RequestsDep) -> HTMLResponse:
 @router.post("/ui/requests", response_class=HTMLResponse)
 async def submit(
     caller: WriterDep,
-    svc: RequestsDep,
+    gov: GovDep,
     kind: Annotated[str, Form()],
     group: Annotated[str, Form()],
     justification: Annotated[str, Form()] = "",
@@ -153,6 +168,7 @@ async def submit(
     new_group_name: Annotated[str, Form()] = "",
     purpose: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
+    svc = gov.requests
     try:
         end, r = _until(until), _role(role)
         if r is None and kind == "add_member":
@@ -177,18 +193,18 @@ async def submit(
             "until": until,
             "justification": justification,
         }
-        wg = svc.gov.org().group(group)
-        names = await svc.gov.display_names({u.strip() for u in users.split(",") if u.strip()})
+        wg = svc.ctx.org().group(group)
+        names = await svc.ctx.display_names({u.strip() for u in users.split(",") if u.strip()})
         message = error_text(caller.lang, exc, {**names, **({wg.slug: wg.name} if wg else {})})
         if wg is None:
             return render(caller, "message.html", "groups", status=422, message=message)
         field = exc.field.split("[")[0]
         placed = field in FORM_FIELDS.get(kind, set())
         if kind == "renew":  # the renewal form is shown only for a member of the group
-            placed = placed and any(m.user == users.strip() for m in svc.gov.members(group))
+            placed = placed and any(m.user == users.strip() for m in gov.members(group))
         return await render_group(
             caller,
-            svc.gov,
+            gov,
             group,
             status=422,
             change=users.strip() if kind in CHANGE_KINDS else "",
@@ -267,7 +283,7 @@ async def from_notification(
     the answer is a complete page: the outcome, or the reason form, and a link to the request.
     """
     outcome = await svc.decide_from_link(caller.actor, decision, rid, t)
-    names = await svc.gov.display_names({outcome.request.requester} if outcome.request else set())
+    names = await svc.ctx.display_names({outcome.request.requester} if outcome.request else set())
     return _action_page(caller, svc, rid, outcome, t, names)
 
 
@@ -283,7 +299,7 @@ async def reject_from_notification(
     hidden field, is this POST's CSRF protection (signed, single use, bound to this operator and
     this request; consumed only when the rejection is saved)."""
     outcome = await svc.reject_from_link(caller.actor, rid, t, reason)
-    names = await svc.gov.display_names({outcome.request.requester} if outcome.request else set())
+    names = await svc.ctx.display_names({outcome.request.requester} if outcome.request else set())
     return _action_page(caller, svc, rid, outcome, t, names)
 
 
@@ -304,7 +320,7 @@ def _action_page(
     caller: Caller, svc: RequestService, rid: int, outcome: LinkOutcome, token: str, names: dict[str, str]
 ) -> HTMLResponse:
     """The small complete page a decision link answers (templates/action.html)."""
-    req, settings = outcome.request, svc.gov.settings
+    req, settings = outcome.request, svc.ctx.settings
     status = LINK_STATUS.get(outcome.result, 409)
     reason_error = ""
     if outcome.result is LinkResult.REASON_NEEDED and outcome.error is not None:
@@ -314,7 +330,7 @@ def _action_page(
             if not outcome.reason.strip()
             else caller._("The reason is too long: at most %(n)s characters.", n=MAX_JUSTIFICATION)
         )
-    group = svc.gov.org().group(req.group) if req else None
+    group = svc.ctx.org().group(req.group) if req else None
     group_name = group.name if group else (req.new_group_name or req.group if req else "")
     response = render(
         caller, "action.html", "decide", status=status, outcome=outcome, result=outcome.result.value,
@@ -328,3 +344,35 @@ def _action_page(
     # (default-src 'none' in every recorded exchange); if that one wins, the page is unstyled but works.
     response.headers["Content-Security-Policy"] = ACTION_PAGE_CSP
     return response
+
+
+def _may_offboard(actor: Actor) -> Decision:
+    return can_request(actor, RequestKind.OFFBOARD, EVERY_GROUP)
+
+
+OffboarderDep = Annotated[Caller, Depends(writer_allowed(_may_offboard))]
+
+
+@router.post("/ui/person/{uid}/offboard", response_class=HTMLResponse)
+async def offboard(
+    uid: str, caller: OffboarderDep, gov: GovDep, justification: Annotated[str, Form()] = ""
+) -> HTMLResponse:
+    """The person page's "Remove from every group": one request, decided by the operations team like
+    any other (issue 15). Refused, the person page says why next to the form (and links to the
+    offboarding already open); sent, the request's page follows."""
+    svc = gov.requests
+    try:
+        req = await svc.submit(
+            caller.actor, kind=RequestKind.OFFBOARD, group=EVERY_GROUP, justification=justification,
+            lines=[RequestLine(user=uid)],
+        )  # fmt: skip
+    except InvalidRequest as exc:
+        message = error_text(caller.lang, exc, await gov.display_names({uid}))
+        beside = exc.field == "justification"  # the form's one field; anything else is said at the top
+        see = caller._("The request was not sent: see the message next to the field.")
+        return await render_person(
+            caller, gov, uid, status=422, errors={"justification": message} if beside else {},
+            values={"justification": justification}, flash=see if beside else message, flash_kind="error",
+        )  # fmt: skip
+    assert req.id is not None
+    return await _detail(caller, svc, req.id, flash=caller._("Request sent to the operations team."))

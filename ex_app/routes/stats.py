@@ -26,7 +26,7 @@ from lib.core.policy import (
 from lib.core.request_kinds import RequestState
 from lib.services.memo import Memo
 
-from ..csv_export import csv_chunks
+from ..csv_export import csv_chunks, spreadsheet_date
 from ..deps import Caller, CallerDep, GovDep
 from ..render import Fragments, render
 from .answers import attachment, pushed, refused
@@ -178,7 +178,7 @@ async def members_csv(slug: str, caller: CallerDep, gov: GovDep) -> Response:
             csv_cell(people[m.user].display_name if m.user in people else m.user),
             csv_cell(people[m.user].email if m.user in people else ""),
             roles[m.role] if m.role else caller._("member"),
-            m.until.isoformat() if m.until else "",
+            spreadsheet_date(m.until, caller.lang),
         ]
         for m in sorted(members)
     )

@@ -28,6 +28,9 @@ REQUEST_BAD_ROLE = "request.bad_role"
 REQUEST_SAME_END_DATE = "request.same_end_date"
 REQUEST_DUPLICATE = "request.duplicate"
 REQUEST_DUPLICATE_GROUP = "request.duplicate_group"
+REQUEST_DUPLICATE_OFFBOARD = "request.duplicate_offboard"
+REQUEST_IN_NO_GROUP = "request.in_no_group"
+REQUEST_LAST_OPERATOR = "request.last_operator"
 
 # Policy (lib/core/policy.py)
 POLICY_ALLOWED = "policy.allowed"
@@ -85,6 +88,14 @@ MESSAGES: dict[str, str] = {
     REQUEST_DUPLICATE: "Request #{id} about {user} in {group} is not finished yet: follow it there.",
     REQUEST_DUPLICATE_GROUP: (
         "Request #{id} about the working group {group} is not finished yet: follow it there."
+    ),
+    REQUEST_DUPLICATE_OFFBOARD: (
+        "Request #{id}, removing {user} from every group, is not finished yet: follow it there."
+    ),
+    REQUEST_IN_NO_GROUP: "{user} is in no group of the organisation: there is nothing to remove.",
+    REQUEST_LAST_OPERATOR: (
+        "{user} is the last member of the operations team: nobody could decide on requests any more."
+        " Add someone to the operations team first."
     ),
     POLICY_ALLOWED: "Allowed.",
     POLICY_NOT_OPERATIONS: "Only the operations team may do this.",

@@ -13,7 +13,7 @@ from typing import NoReturn
 from . import codes
 from .errors import InvalidRequest
 from .expiry import org_without
-from .model import Membership, Organisation, Role, WorkingGroup
+from .model import Membership, Organisation, OrgGroup, Role, WorkingGroup
 from .request_kinds import AccessRequest, RequestKind, RequestLine
 
 
@@ -112,6 +112,24 @@ def _archive_group(org: Organisation, request: AccessRequest) -> Organisation:
     return replace(org, working_groups=groups)
 
 
+def _offboard(org: Organisation, request: AccessRequest) -> Organisation:
+    """The person leaves the association: every membership of theirs goes (working-group roles,
+    organisation-wide groups, ended ones too), nobody else's; the working groups stay as they are. They
+    keep their Nextcloud account (SSO manages accounts, DOMAIN.md); folder access follows from groups
+    (a role nobody holds any more loses its group's folder access, as when its last member is removed).
+    The last member of the operations team cannot go: nobody could decide on requests after them.
+    It opens no objection window (lib/core/requests.py): members object to what happens to their group,
+    while a person leaving the association is the operations team's to review, like any request."""
+    user = request.lines[0].user
+    mine = org.memberships_of(user)
+    if not mine:
+        _fail("lines", codes.REQUEST_IN_NO_GROUP, f"{user} is in no group", user=user)
+    operators = {m.user for m in org.members_of(OrgGroup.OPERATIONS.value)}
+    if operators == {user}:
+        _fail("lines", codes.REQUEST_LAST_OPERATOR, f"{user} is the last operator", user=user)
+    return org_without(org, mine)
+
+
 _APPLY: dict[RequestKind, Callable[[Organisation, AccessRequest], Organisation]] = {
     RequestKind.ADD_MEMBER: _add,
     RequestKind.JOIN: _join,
@@ -120,6 +138,7 @@ _APPLY: dict[RequestKind, Callable[[Organisation, AccessRequest], Organisation]]
     RequestKind.RENEW: _renew,
     RequestKind.CREATE_GROUP: _create_group,
     RequestKind.ARCHIVE_GROUP: _archive_group,
+    RequestKind.OFFBOARD: _offboard,
 }
 
 

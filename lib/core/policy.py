@@ -82,11 +82,15 @@ def actor_for(org: Organisation, uid: str, is_admin: bool = False, today: date |
 
 
 def can_request(actor: Actor, kind: RequestKind, group: str) -> Decision:
-    """Facilitators ask for their group (any facilitator may propose a new one); anyone may ask to join."""
+    """Facilitators ask for their group (any facilitator may propose a new one); anyone may ask to join.
+    Taking a person out of every group (they leave the association) is the operations team's to ask:
+    a facilitator removes people from their own group only, and the board changes nothing."""
     if not actor.uid:
         return deny(codes.POLICY_NO_ACCOUNT)
     if kind is RequestKind.JOIN:
         return deny(codes.POLICY_ALREADY_MEMBER) if group in actor.member_of else ALLOWED
+    if kind is RequestKind.OFFBOARD:  # every group: more than any facilitator may ask for
+        return ALLOWED if actor.operates else deny(codes.POLICY_NOT_OPERATIONS)
     if actor.operates:
         return ALLOWED
     if kind is RequestKind.CREATE_GROUP:

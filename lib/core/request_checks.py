@@ -13,7 +13,7 @@ from datetime import date
 
 from . import codes
 from .errors import InvalidRequest
-from .request_kinds import FINAL_STATES, AccessRequest, RequestKind, RequestLine
+from .request_kinds import EVERY_GROUP, FINAL_STATES, AccessRequest, RequestKind, RequestLine
 from .slugs import is_slug
 
 MAX_JUSTIFICATION = 2000
@@ -52,6 +52,18 @@ def slug(field: str, value: str) -> str:
     return value
 
 
+def group_for(kind: RequestKind, value: str) -> str:
+    """The request's group: a new slug to create, :data:`EVERY_GROUP` for an offboarding (it
+    concerns every group, so it names none), else the working group it is about."""
+    if kind is RequestKind.CREATE_GROUP:
+        return slug("group", value)
+    if kind is RequestKind.OFFBOARD:
+        if value.strip():
+            raise InvalidRequest("group", _("Removing a person from every group names no working group."))
+        return EVERY_GROUP
+    return text("group", value, 64)
+
+
 def lines_for(
     kind: RequestKind, requester: str, lines: tuple[RequestLine, ...], today: date
 ) -> tuple[RequestLine, ...]:
@@ -62,6 +74,8 @@ def lines_for(
         return ()
     if kind is RequestKind.JOIN:
         return (_join_line(requester, lines),)
+    if kind is RequestKind.OFFBOARD:
+        return (_offboard_line(lines),)
     if not lines:
         raise InvalidRequest("lines", _("Name at least one person."))
     if len(lines) > MAX_LINES:
@@ -86,6 +100,16 @@ def _join_line(requester: str, lines: tuple[RequestLine, ...]) -> RequestLine:
     return RequestLine(user=requester, role=line.role, until=line.until)
 
 
+def _offboard_line(lines: tuple[RequestLine, ...]) -> RequestLine:
+    """Exactly one person with an account; no role nor end date: they leave every group, now."""
+    if len(lines) != 1 or not lines[0].user.strip():
+        raise InvalidRequest("lines", _("Name the one person who leaves the association."))
+    line = lines[0]
+    if line.email.strip() or line.role is not None or line.until is not None:
+        raise InvalidRequest("lines", _("Removing a person from every group has no role nor end date."))
+    return RequestLine(user=text("lines", line.user, 64))  # a Nextcloud user id has at most 64
+
+
 def _check_line(kind: RequestKind, line: RequestLine, today: date) -> None:
     if line.is_invitation:
         if kind is not RequestKind.ADD_MEMBER:
@@ -108,14 +132,23 @@ def _check_line(kind: RequestKind, line: RequestLine, today: date) -> None:
 def not_duplicate(new: AccessRequest, others: Iterable[AccessRequest]) -> None:
     """Refuse ``new`` while an unfinished request of the same group names one of its people (or,
     naming nobody, is of the same kind): two approvals would each apply, one over the other (issue
-    15). The error carries the other request's ``id`` so the page can link to it."""
+    15). An unfinished offboarding blocks any request naming its person, whatever the group: it
+    would take them out of it again. The error carries the other request's ``id`` so the page can
+    link to it."""
     who = {line.who.lower() for line in new.lines}
     for other in others:
-        if other.group != new.group or other.state in FINAL_STATES or other.id == new.id:
+        if other.state in FINAL_STATES or other.id == new.id:
+            continue
+        leaving = other.kind is RequestKind.OFFBOARD
+        if other.group != new.group and not leaving:
             continue
         shared = sorted(who & {line.who.lower() for line in other.lines})
         if shared:
             person = next(ln.who for ln in new.lines if ln.who.lower() == shared[0])
+            if leaving:
+                message = "request #%(id)s removing %(user)s from every group is not finished"
+                params = {"id": str(other.id), "user": person}
+                raise InvalidRequest("lines", message, codes.REQUEST_DUPLICATE_OFFBOARD, params)
             message = "request #%(id)s about %(user)s in %(group)s is not finished"
             params = {"id": str(other.id), "user": person, "group": new.group}
             raise InvalidRequest("lines", message, codes.REQUEST_DUPLICATE, params)

@@ -24,6 +24,13 @@ class RequestKind(StrEnum):
     ARCHIVE_GROUP = "archive_group"
     JOIN = "join"  # a person asking to join a group themselves (Communecter)
     RENEW = "renew"  # extend or shorten members' end dates (``until``), nothing else
+    OFFBOARD = "offboard"  # one person leaves the association: out of every group the app manages
+
+
+# The ``group`` of an offboarding: it concerns every group, so it names none. No working-group slug is
+# empty (lib/core/slugs.py), so this never reads as a working group, and every open offboarding is
+# found under it (lib/core/request_checks.py ``not_duplicate``).
+EVERY_GROUP = ""
 
 
 class RequestState(StrEnum):
@@ -96,7 +103,7 @@ class AccessRequest:
     id: int | None = None
     kind: RequestKind
     requester: str
-    group: str  # working-group slug; the proposed slug for create_group
+    group: str  # working-group slug; the proposed slug for create_group; EVERY_GROUP for offboard
     lines: tuple[RequestLine, ...] = ()
     justification: str
     new_group_name: str = ""

@@ -101,7 +101,7 @@ def submit(
     kind = check.kind(kind)
     requester = check.text("requester", requester, 64)
     is_create = kind is RequestKind.CREATE_GROUP
-    group = check.slug("group", group) if is_create else check.text("group", group, 64)
+    group = check.group_for(kind, group)
     first = S.AWAITING_FACILITATOR if kind is RequestKind.JOIN else S.PENDING
     destructive = kind is RequestKind.ARCHIVE_GROUP or (kind is RequestKind.REMOVE_MEMBER and last_group)
     window = now + timedelta(days=objection_days) if destructive and objection_days > 0 else None

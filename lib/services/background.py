@@ -14,15 +14,15 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from lib.core.changes import Change
 from lib.core.faults import NextcloudError
 from lib.core.still_wanted import still_wanted
 
-if TYPE_CHECKING:
-    from .apply import ApplyResult
-    from .governance import Governance
+from .apply import ApplyResult, resume_unfinished
+from .expiry import run_expiry
+from .invitations import complete_invitations
+from .requests import RequestService
 
 log = logging.getLogger(__name__)
 EXPIRY_INTERVAL = 300.0  # seconds
@@ -30,72 +30,70 @@ CHAIN_INTERVAL = 3600.0
 RESUME_INTERVAL = 10.0  # one indexed query when nothing is left to resume
 
 
-def start(gov: Governance) -> list[asyncio.Task[None]]:
+def start(requests: RequestService) -> list[asyncio.Task[None]]:
     """Tasks this process runs: expiry and the reading of Nextcloud once across processes; each
     process looks for runs to resume."""
+    read_interval = requests.ctx.settings.governance_read_interval
     return [
-        asyncio.create_task(_every(gov, "", RESUME_INTERVAL, resume_and_settle)),
-        asyncio.create_task(_every(gov, "expiry", EXPIRY_INTERVAL, _expiry)),
-        asyncio.create_task(_every(gov, "", gov.settings.governance_read_interval, _read, first=False)),
-        asyncio.create_task(_every(gov, "", CHAIN_INTERVAL, _check_chain, first=False)),
+        asyncio.create_task(_every(requests, "", RESUME_INTERVAL, resume_and_settle)),
+        asyncio.create_task(_every(requests, "expiry", EXPIRY_INTERVAL, _expiry)),
+        asyncio.create_task(_every(requests, "", read_interval, _read, first=False)),
+        asyncio.create_task(_every(requests, "", CHAIN_INTERVAL, _check_chain, first=False)),
     ]
 
 
-async def _check_chain(gov: Governance) -> None:
+async def _check_chain(requests: RequestService) -> None:
     """Re-hash the whole audit chain (pages check only what was appended since: SqlAuditLog.chain_status)."""
-    await asyncio.to_thread(gov.audit.verify_whole_chain)
+    await asyncio.to_thread(requests.ctx.audit.verify_whole_chain)
 
 
 READING_LEASE = "reading"
 
 
-async def _read(gov: Governance, now: datetime | None = None) -> bool:
+async def _read(requests: RequestService, now: datetime | None = None) -> bool:
     """Read Nextcloud for every worker's pages (the reading is shared in the database:
     lib/services/readings.py), if this process holds the reading lease: N workers cost one reading
     per interval (issue 16). The holder renews it each interval; it lasts two, so a dead holder's
     place is taken within three. True when this process read."""
-    ttl = timedelta(seconds=gov.settings.governance_read_interval * 2)
-    if not gov.requests.repo.try_lock(READING_LEASE, gov.journal.holder, ttl, now or datetime.now(UTC)):
+    ctx = requests.ctx
+    ttl = timedelta(seconds=ctx.settings.governance_read_interval * 2)
+    if not requests.repo.try_lock(READING_LEASE, ctx.journal.holder, ttl, now or datetime.now(UTC)):
         return False
-    await gov.sync.snapshot()
+    await requests.sync.snapshot()
     return True
 
 
-async def resume_and_settle(gov: Governance) -> list[ApplyResult]:
+async def resume_and_settle(requests: RequestService) -> list[ApplyResult]:
     """Resume the runs whose holder died, with what the organisation still wants of them, then
     settle the requests they leave "applying" (applied, or failed and retryable)."""
-    from .apply import resume_unfinished
-
+    ctx, sync = requests.ctx, requests.sync
     results: list[ApplyResult] = []
-    if gov.journal.unfinished_runs():
+    if ctx.journal.unfinished_runs():
         try:
-            await gov.sync.snapshot()  # tells the gateway which groups the app owns before it resumes
+            await sync.snapshot()  # tells the gateway which groups the app owns before it resumes
             results = await resume_unfinished(
-                gov.gateway, gov.journal, gov.audit, wanted=lambda: still_wanted_now(gov), unit=gov.unit
+                ctx.gateway, ctx.journal, ctx.audit, wanted=lambda: still_wanted_now(requests), unit=ctx.unit
             )
         except NextcloudError as exc:  # unreachable: the runs stay resumable, the next look tries again
             log.warning("resuming interrupted runs failed: %s", exc)
         finally:
-            gov.sync.readings.forget()  # that reading is from before the resumed changes
-    await gov.requests.settle_interrupted()
+            sync.readings.forget()  # that reading is from before the resumed changes
+    await requests.settle_interrupted()
     return results
 
 
-def still_wanted_now(gov: Governance) -> Callable[[Change], bool]:
+def still_wanted_now(requests: RequestService) -> Callable[[Change], bool]:
     """The current organisation's filter of journalled changes (lib/core/still_wanted.py)."""
-    desired = gov.sync.desired(gov.org())
+    desired = requests.sync.desired(requests.ctx.org())
     return lambda change: still_wanted(change, desired)
 
 
-async def _expiry(gov: Governance) -> None:
-    from .expiry import run_expiry
-    from .invitations import complete_invitations
-
-    await run_expiry(gov, gov.today())
-    await complete_invitations(gov)
+async def _expiry(requests: RequestService) -> None:
+    await run_expiry(requests, requests.ctx.today())
+    await complete_invitations(requests)
 
 
-async def _every(gov: Governance, name: str, interval: float, job, first: bool = True) -> None:  # type: ignore[no-untyped-def]
+async def _every(requests: RequestService, name: str, interval: float, job, first: bool = True) -> None:  # type: ignore[no-untyped-def]
     """Run ``job`` every ``interval`` seconds (``first``: at once too); with a ``name``, under its lease."""
     holder = uuid.uuid4().hex
     if not first:  # the pages read Nextcloud on demand until then
@@ -103,8 +101,8 @@ async def _every(gov: Governance, name: str, interval: float, job, first: bool =
     while True:
         try:
             now = datetime.now(UTC)
-            if not name or gov.requests.repo.try_lock(name, holder, timedelta(seconds=interval * 2), now):
-                await job(gov)
+            if not name or requests.repo.try_lock(name, holder, timedelta(seconds=interval * 2), now):
+                await job(requests)
         except asyncio.CancelledError:
             raise
         except Exception:

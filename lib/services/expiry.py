@@ -13,8 +13,8 @@ from lib.core.model import Membership, Role
 from lib.core.request_kinds import SYSTEM_ACTOR
 from lib.i18n import gettext
 
-from .governance import Governance
 from .notices import Teller
+from .requests import RequestService
 
 log = logging.getLogger(__name__)
 WARNING_DAYS = 7
@@ -27,58 +27,60 @@ class ExpiryRun:
     error: str = ""
 
 
-async def run_expiry(gov: Governance, today: date) -> ExpiryRun:
+async def run_expiry(requests: RequestService, today: date) -> ExpiryRun:
     """Remove ended memberships from the organisation and Nextcloud; warn about those ending soon."""
+    ctx, sync = requests.ctx, requests.sync
     result = ExpiryRun()
-    version = gov.orgs.version()
-    org = gov.org()
+    version = ctx.orgs.version()
+    org = ctx.org()
     ended = expired_memberships(org, today)
     if ended:
         after = org_without(org, ended)
-        view = await gov.sync.request_view(org, after)  # these people's memberships, nothing else
+        view = await sync.request_view(org, after)  # these people's memberships, nothing else
 
         def audit() -> None:
             for m in ended:
                 detail = {"group": m.group, "user": m.user, "until": m.until.isoformat() if m.until else None}
-                gov.audit.append(SYSTEM_ACTOR, "membership.expired", f"{m.group}:{m.user}", detail)
+                ctx.audit.append(SYSTEM_ACTOR, "membership.expired", f"{m.group}:{m.user}", detail)
 
         try:
-            run_id = gov.sync.commit(SYSTEM_ACTOR, after, version, view, within=audit)
+            run_id = sync.commit(SYSTEM_ACTOR, after, version, view, within=audit)
         except StaleOrganisation:
             return result  # someone saved meanwhile: the next run sees the new organisation
         except UnsafePlan as exc:
             # Many at once: the organisation records the ends, Nextcloud waits for an operator, who
             # sees the people as drift on the access matrix and confirms the repair there.
             try:
-                with gov.unit():
+                with ctx.unit():
                     audit()
-                    gov.orgs.save(after, expected_version=version)
+                    ctx.orgs.save(after, expected_version=version)
             except StaleOrganisation:
                 return result
             result.removed, result.error = ended, str(exc)
             log.warning("removing %s ended memberships waits for an operator: %s", len(ended), exc)
             return result
         result.removed = ended
-        applied = await gov.sync.run(run_id, SYSTEM_ACTOR)
+        applied = await sync.run(run_id, SYSTEM_ACTOR)
         result.error = applied.error or ""
-    for m in expiring_soon(gov.org(), today, WARNING_DAYS):
-        if await _warn(gov, m):
+    for m in expiring_soon(ctx.org(), today, WARNING_DAYS):
+        if await _warn(requests, m):
             result.warned.append(m)
     return result
 
 
-async def _warn(gov: Governance, m: Membership) -> bool:
+async def _warn(requests: RequestService, m: Membership) -> bool:
     """Tell the group's facilitators once, with a one-click renewal request form."""
+    ctx = requests.ctx
     key = f"{m.group}:{m.user}:{m.until}"[:64]
-    repo = gov.requests.repo
+    repo = requests.repo
     if repo.was_notified(0, key, "expiry"):
         return False
-    link = f"{gov.settings.page_url}/groups/{m.group}?renew={m.user}"
-    facilitators = {f.user for f in gov.org().members_of(m.group) if f.role is Role.FACILITATOR} - {m.user}
-    names = await gov.display_names({m.user, *facilitators})
-    wg = gov.org().group(m.group)
+    link = f"{ctx.settings.page_url}/groups/{m.group}?renew={m.user}"
+    facilitators = {f.user for f in ctx.org().members_of(m.group) if f.role is Role.FACILITATOR} - {m.user}
+    names = await ctx.display_names({m.user, *facilitators})
+    wg = ctx.org().group(m.group)
     for uid in sorted(facilitators):
-        lang = await gov.requests.language_of(uid)
+        lang = await requests.language_of(uid)
         assert m.until is not None  # expiring_soon lists dated memberships only
         subject = Teller(lang, names).access_ends(names[m.user], wg.name if wg else m.group, m.until)
         params = {
@@ -90,7 +92,7 @@ async def _warn(gov: Governance, m: Membership) -> bool:
             }
         }
         try:
-            await gov.gateway.notify(uid, subject + " {renew}", params, "", link)
+            await ctx.gateway.notify(uid, subject + " {renew}", params, "", link)
         except Exception as exc:
             log.warning("could not warn %s about %s: %s", uid, key, exc)
     repo.record_notification(0, key, "", "expiry")

@@ -1,4 +1,4 @@
-"""The composition root of the app's services: settings, storage, Nextcloud gateway.
+"""The services a route calls, together (the container in ex_app/main.py makes them).
 
 Routes call one method of a service; services call the pure core and the adapters.
 """
@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
-from datetime import date
-from typing import TYPE_CHECKING
+from datetime import date, datetime
 
 from sqlalchemy import Engine
 
@@ -22,21 +20,19 @@ from lib.core.ports import Gateway, UserInfo
 from lib.core.request_kinds import RequestState
 from lib.settings import Settings
 from lib.store.audit_repo import SqlAuditLog
-from lib.store.db import make_engine, migrate
+from lib.store.db import migrate
 from lib.store.journal import SqlJournal
 from lib.store.org_repo import OrgRepository, one_version_per_request
-from lib.store.unit import unit_of_work
 
+from . import background
+from .context import Context
 from .memo import Memo
-
-if TYPE_CHECKING:
-    from .requests import RequestService
-    from .setup import SetupService
-    from .sync import SyncService
+from .organisation import OrganisationService
+from .requests import RequestService
+from .setup import SetupService
+from .sync import SyncService
 
 log = logging.getLogger(__name__)
-PEOPLE_TTL = 600.0  # seconds a person's name and language are kept
-MANY_PEOPLE = 8  # more unknown names than this are read with the whole list of accounts
 AWAITING_OPERATIONS = {RequestState.PENDING, RequestState.FAILED}
 
 
@@ -50,62 +46,60 @@ class GroupSummary:
 
 
 class Governance:
-    """Everything a route needs, built once at start-up (no globals, no import-time engines)."""
+    """The services a route calls, made by the container (ex_app/main.py ``build``) from a Context.
 
-    def __init__(
-        self,
-        settings: Settings,
-        gateway_factory: Callable[[Settings], Gateway],
-        engine: Engine | None = None,
-        today: Callable[[], date] = date.today,
-    ) -> None:
-        self.settings = settings
-        self.engine = engine or make_engine(settings.db_url)
-        self.orgs = OrgRepository(self.engine)
-        self.audit = SqlAuditLog(self.engine)
-        self.journal = SqlJournal(self.engine)
-        self._gateway_factory = gateway_factory
-        self._gateway: Gateway | None = None
-        self.today = today
-        self._people: dict[str, tuple[float, UserInfo]] = {}
+    It makes nothing itself: the stores, the gateway and the clock come in the context, and each
+    service receives what it uses through its constructor.
+    """
+
+    def __init__(self, ctx: Context, engine: Engine, clock: Callable[[], datetime] | None = None) -> None:
+        self.ctx = ctx
+        self.engine = engine  # migrations and disposal at the edges of the process only
+        self.sync = SyncService(ctx)
+        self.requests = RequestService(ctx, self.sync, clock)
+        self.setup = SetupService(ctx, self.sync)
+        self.organisation = OrganisationService(ctx, self.sync)
         self._tasks: list[asyncio.Task[None]] = []
-        self._requests: RequestService | None = None
-        self._setup: SetupService | None = None
         self._summaries: Memo[list[GroupSummary]] = Memo()
 
-    def migrate(self) -> None:
-        migrate(self.engine)
+    # What the context holds, for the routes that read it (settings, the organisation, the log).
+    @property
+    def settings(self) -> Settings:
+        return self.ctx.settings
 
-    def unit(self) -> AbstractContextManager[object]:
-        """One database transaction for every repository write in the block (lib/store/unit.py)."""
-        return unit_of_work(self.engine)
+    @property
+    def orgs(self) -> OrgRepository:
+        return self.ctx.orgs
+
+    @property
+    def audit(self) -> SqlAuditLog:
+        return self.ctx.audit
+
+    @property
+    def journal(self) -> SqlJournal:
+        return self.ctx.journal
+
+    @journal.setter
+    def journal(self, journal: SqlJournal) -> None:
+        self.ctx.journal = journal
 
     @property
     def gateway(self) -> Gateway:
-        if self._gateway is None:
-            self._gateway = self._gateway_factory(self.settings)
-        return self._gateway
+        return self.ctx.gateway
 
     @property
-    def requests(self) -> RequestService:
-        if self._requests is None:
-            from .requests import RequestService
+    def today(self) -> Callable[[], date]:
+        return self.ctx.today
 
-            self._requests = RequestService(self)
-        return self._requests
+    @today.setter
+    def today(self, today: Callable[[], date]) -> None:  # tests move the clock
+        self.ctx.today = today
 
-    @property
-    def sync(self) -> SyncService:
-        return self.requests.sync
+    def unit(self) -> AbstractContextManager[object]:
+        return self.ctx.unit()
 
-    @property
-    def setup(self) -> SetupService:
-        """First run, administrators and the installation's checks (lib/services/setup.py)."""
-        if self._setup is None:
-            from .setup import SetupService
-
-            self._setup = SetupService(self)
-        return self._setup
+    def migrate(self) -> None:
+        migrate(self.engine)
 
     def caller(self, uid: str, is_admin: bool = False) -> tuple[Actor, int]:
         """The caller's role, and the requests awaiting operations if they operate (their badge).
@@ -120,7 +114,7 @@ class Governance:
         return actor, pending if actor.operates else 0
 
     def org(self) -> Organisation:
-        return self.orgs.load()
+        return self.ctx.org()
 
     def actor(self, uid: str) -> Actor:
         return actor_for(self.org(), uid, today=self.today())
@@ -131,44 +125,15 @@ class Governance:
         return self._summaries.get((org,), (), lambda: _summaries(org))
 
     async def display_names(self, uids: set[str]) -> dict[str, str]:
-        """Display names from Nextcloud (a name is shown, never trusted)."""
-        found = await self.people(uids)
-        return {u: (found[u].display_name if u in found else "") or u for u in uids}
+        return await self.ctx.display_names(uids)
 
     async def people(self, uids: Iterable[str]) -> dict[str, UserInfo]:
-        """Nextcloud's account details (name, language), kept for the process ``PEOPLE_TTL`` seconds:
-        a page or a notification round names the same few people many times."""
-        now = time.monotonic()
-        missing = [u for u in set(uids) if u not in self._people or self._people[u][0] < now]
-        if len(missing) > MANY_PEOPLE:  # a group page: everyone in a few calls, not one call each
-            try:
-                for info in await self.gateway.everyone():
-                    self._people[info.uid] = (now + PEOPLE_TTL, info)
-            except Exception as exc:  # names are cosmetic: fall back to asking one by one
-                log.info("could not list the accounts: %s", exc)
-            missing = [u for u in missing if u not in self._people]
-        if missing:
-            limit = asyncio.Semaphore(8)
-
-            async def fetch(uid: str) -> None:
-                async with limit:
-                    try:
-                        info = await self.gateway.get_user(uid)
-                    except Exception as exc:  # a name is cosmetic: fall back to the id
-                        log.info("no account details for %s: %s", uid, exc)
-                        return
-                    if info is not None:
-                        self._people[uid] = (now + PEOPLE_TTL, info)
-
-            await asyncio.gather(*(fetch(u) for u in missing))
-        return {u: self._people[u][1] for u in uids if u in self._people}
+        return await self.ctx.people(uids)
 
     async def start_background(self) -> None:
         """Start the periodic work of this process (see lib/services/background.py)."""
-        from .background import start
-
         if self.settings.governance_background:
-            self._tasks = start(self)
+            self._tasks = background.start(self.requests)
 
     async def stop_background(self) -> None:
         for task in self._tasks:

@@ -11,18 +11,18 @@ import logging
 from lib.core import requests as machine
 from lib.core.request_kinds import SYSTEM_ACTOR, RequestState
 
-from .governance import Governance
+from .requests import RequestService
 
 log = logging.getLogger(__name__)
 
 
-async def complete_invitations(gov: Governance) -> list[int]:
+async def complete_invitations(svc: RequestService) -> list[int]:
     """Fill in new accounts; apply the requests that no longer wait. Returns the ids applied."""
-    svc, applied = gov.requests, []
+    applied: list[int] = []
     for req in svc.repo.in_states({RequestState.AWAITING_ACCOUNT}):
         current = req
         for line in req.invitations:
-            users = await gov.gateway.search_users(line.email, limit=5)
+            users = await svc.ctx.gateway.search_users(line.email, limit=5)
             found = [u for u in users if u.email.lower() == line.email.lower()]
             if len(found) == 1:
                 ready = machine.account_ready(current, line.email, found[0].uid, svc.now())

@@ -34,6 +34,7 @@ WHAT = {
     RequestKind.ARCHIVE_GROUP: N_("archive a working group"),
     RequestKind.JOIN: N_("join a working group"),
     RequestKind.RENEW: N_("change an end of access"),
+    RequestKind.OFFBOARD: N_("remove a person from every group"),
 }
 ROLE = {
     Role.FACILITATOR: N_("facilitator"),
@@ -84,6 +85,8 @@ class Teller:
 
     def outcome(self, req: AccessRequest, uid: str) -> Notice | None:
         """What an applied or rejected request means for ``uid``: its requester, or a person in it."""
+        if req.kind is RequestKind.OFFBOARD:
+            return self._offboarding(req, uid)
         if req.state is RequestState.REJECTED:
             if uid != req.requester:
                 return None  # they were never asked anything: nothing happened to them
@@ -128,7 +131,40 @@ class Teller:
                 return None
         return Notice(subject, " ".join(p for p in (ends, why) if p))
 
+    def _offboarding(self, req: AccessRequest, uid: str) -> Notice | None:
+        """An offboarding names no group: its sentences name the person who leaves instead."""
+        leaving = self.person(req.lines[0].user)
+        if req.state is RequestState.REJECTED:
+            if uid != req.requester:
+                return None
+            return Notice(
+                self._("Your request {request} to remove %(person)s from every group was rejected.",
+                       person=leaving),
+                self._("Reason given by %(operator)s: %(reason)s", operator=self.person(req.decided_by),
+                       reason=req.reason),
+            )  # fmt: skip
+        if req.state is not RequestState.APPLIED:
+            return None
+        if uid == req.requester:
+            return Notice(
+                self._("Your request {request} was approved and applied: %(person)s is in no group any more.",
+                       person=leaving),
+                self._("Approved by %(operator)s.", operator=self.person(req.decided_by)),
+            )  # fmt: skip
+        if uid not in req.people:
+            return None
+        return Notice(
+            self._("{requester} removed you from every group of the organisation."),
+            self._("Why: %(justification)s", justification=req.justification),
+        )
+
     def failure(self, req: AccessRequest) -> Notice:
+        if req.kind is RequestKind.OFFBOARD:
+            return Notice(
+                self._("Request {request} could not be applied: removing %(person)s from every group,"
+                       " asked by {requester}.", person=self.person(req.lines[0].user)),
+                self._("What went wrong: %(error)s Open the request to try again.", error=req.error),
+            )  # fmt: skip
         return Notice(
             self._("Request {request} could not be applied: %(what)s in {group}, asked by {requester}.",
                    what=self.what(req)),

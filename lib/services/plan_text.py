@@ -13,7 +13,7 @@ from lib.core.state import NextcloudState
 from lib.core.wording import Words
 from lib.i18n import say
 
-from .governance import Governance
+from .context import Context
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def _people(changes: Iterable[Change], actual: NextcloudState) -> set[str]:
 
 
 async def plan_text(
-    gov: Governance,
+    ctx: Context,
     plan: Plan,
     actual: NextcloudState,
     lang: str,
@@ -58,7 +58,7 @@ async def plan_text(
     gained_lost = impacts(plan.changes, actual) if found else ()
     shown = plan.changes[:limit]
     uids = _people(shown, actual) | {i.who for i in gained_lost[:200] if not i.who.startswith("@")}
-    words = Words(org or gov.org(), await gov.display_names(uids))
+    words = Words(org or ctx.org(), await ctx.display_names(uids))
     return PlanText(
         tuple(say(lang, words.change(c)) for c in shown),
         tuple(say(lang, words.concern(c)) for c in found),

@@ -29,14 +29,20 @@ from lib.core.policy import (
     require,
 )
 from lib.core.request_checks import not_duplicate
-from lib.core.request_kinds import SYSTEM_ACTOR, AccessRequest, RequestKind, RequestLine, RequestState
+from lib.core.request_kinds import (
+    EVERY_GROUP,
+    SYSTEM_ACTOR,
+    AccessRequest,
+    RequestKind,
+    RequestLine,
+    RequestState,
+)
 from lib.core.tokens import DecisionClaim, make_decision_token, read_decision_token
 from lib.i18n import gettext
 from lib.store.org_repo import one_version_per_request
-from lib.store.requests_repo import RequestRepository
 
 from . import decision_links as links
-from .governance import Governance
+from .context import Context
 from .memo import Memo
 from .notices import WHAT, Notice, Teller, rich_params
 from .plan_text import PlanText, plan_text
@@ -62,13 +68,13 @@ class AlreadyDecided(GovernanceError):
 
 
 class RequestService:
-    def __init__(self, gov: Governance, clock: Callable[[], datetime] | None = None) -> None:
-        self.gov = gov
-        self.sync = SyncService(gov)
-        self.repo = RequestRepository(gov.engine)
+    def __init__(self, ctx: Context, sync: SyncService, clock: Callable[[], datetime] | None = None) -> None:
+        self.ctx = ctx
+        self.sync = sync
+        self.repo = ctx.request_store
         self.now = clock or (lambda: datetime.now(UTC))
         self._with: Memo[Organisation] = Memo(8)
-        self._key = hashlib.sha256(b"governance-links:" + gov.settings.app_secret.encode()).digest()
+        self._key = hashlib.sha256(b"governance-links:" + ctx.settings.app_secret.encode()).digest()
 
     # ---- reading ----------------------------------------------------------------------------------
 
@@ -85,12 +91,12 @@ class RequestService:
     async def preview_text(self, req: AccessRequest, lang: str) -> tuple[Plan, PlanText]:
         """The plan and its sentences for a reader of ``lang`` (the request page)."""
         view = await self.view(req)
-        text = await plan_text(self.gov, view.plan, view.actual, lang, org=view.after, owned=view.managed)
+        text = await plan_text(self.ctx, view.plan, view.actual, lang, org=view.after, owned=view.managed)
         return view.plan, text
 
     async def view(self, req: AccessRequest) -> RequestView:
         """The request's effect against what Nextcloud holds for the people and folders it touches."""
-        org = self.gov.org()
+        org = self.ctx.org()
         return await self.sync.request_view(org, self.with_request(org, req))
 
     def with_request(self, org: Organisation, req: AccessRequest) -> Organisation:
@@ -144,12 +150,13 @@ class RequestService:
         if not isinstance(kind, RequestKind):
             raise InvalidRequest("kind", "This kind of request does not exist.", "request.unknown_kind")
         require(can_request(actor, kind, group))
+        leaving = kind is RequestKind.OFFBOARD  # an account Nextcloud lost still leaves its groups
         for line in lines:
-            if line.user and await self.gov.gateway.get_user(line.user) is None:
+            if line.user and not leaving and await self.ctx.gateway.get_user(line.user) is None:
                 raise InvalidRequest(
                     "lines", "Nobody has the account “%(user)s”.", "request.unknown_user", {"user": line.user}
                 )
-        org = self.gov.org()
+        org = self.ctx.org()
         req = machine.submit(
             kind=kind,
             requester=actor.uid,
@@ -160,13 +167,16 @@ class RequestService:
             new_group_name=new_group_name,
             purpose=purpose,
             last_group=self._last_group(org, kind, group, lines),
-            objection_days=self.gov.settings.governance_objection_days,
+            objection_days=self.ctx.settings.governance_objection_days,
         )
         organisation_after(
             org, req
         )  # refuses now what could never be applied (unknown group, not a member...)
         open_states = set(RequestState) - machine.FINAL_STATES
-        not_duplicate(req, self.repo.for_group(req.group, open_states))  # one request per person at a time
+        others = self.repo.for_group(req.group, open_states)
+        if req.group != EVERY_GROUP:  # a person who is leaving: no new request about them meanwhile
+            others += self.repo.for_group(EVERY_GROUP, open_states)
+        not_duplicate(req, others)  # one request per person at a time
         return req
 
     async def _store(self, actor: Actor, req: AccessRequest) -> AccessRequest:
@@ -214,7 +224,7 @@ class RequestService:
         require(can_decide(actor, req))
         approved = machine.approve(req, actor.uid, self.now(), checksum)  # refuses now what may not be
         if approved.state is RequestState.AWAITING_ACCOUNT:
-            with self.gov.unit():
+            with self.ctx.unit():
                 saved = self.save(approved, req)
                 self._audit(actor.uid, "request.approved", saved, {"checksum": checksum})
             await self._retract(saved)
@@ -250,7 +260,7 @@ class RequestService:
             return await self._run(applying, actor, run_id)
         # the other operators' notifications go while Nextcloud is changed: neither waits for the other
         # and the names and languages of the people to tell afterwards are asked meanwhile too
-        told = self.gov.people({decided.requester, *decided.people})
+        told = self.ctx.people({decided.requester, *decided.people})
         _, _, final = await asyncio.gather(self._retract(decided), told, self._run(applying, actor, run_id))
         return final
 
@@ -262,14 +272,14 @@ class RequestService:
         settled = []
         for req in self.repo.in_states({RequestState.APPLYING}):
             assert req.id is not None
-            if self.gov.journal.busy(req.id):
+            if self.ctx.journal.busy(req.id):
                 continue
-            run_id = self.gov.journal.open_run_of(req.id)
-            status = self.gov.journal.run_status(run_id) if run_id else "done"
+            run_id = self.ctx.journal.open_run_of(req.id)
+            status = self.ctx.journal.run_status(run_id) if run_id else "done"
             if status == "running":
                 continue
             try:
-                with self.gov.unit():
+                with self.ctx.unit():
                     if status == "done":
                         final = self.save(machine.mark_applied(req, SYSTEM_ACTOR, self.now()), req)
                         self._audit(SYSTEM_ACTOR, "request.applied", final)
@@ -292,8 +302,8 @@ class RequestService:
     ) -> tuple[AccessRequest, AccessRequest, str]:
         """Plan the request on the organisation as it is now and commit it (SyncService.commit)."""
         one_version_per_request()
-        version = self.gov.orgs.version()
-        org = self.gov.org()
+        version = self.ctx.orgs.version()
+        org = self.ctx.org()
         after = self.with_request(org, req)
         view = await self.sync.request_view(org, after)
         if checksum is not None and view.plan.checksum != checksum:
@@ -322,7 +332,7 @@ class RequestService:
         except Exception as exc:  # Nextcloud unreachable after retries: the journal keeps the run
             log.warning("applying request %s failed: %s", applying.id, exc)
             ok, error = False, str(exc)
-        with self.gov.unit():
+        with self.ctx.unit():
             if ok:
                 final = self.save(machine.mark_applied(applying, actor, self.now()), applying)
                 self._audit(actor, "request.applied", final)
@@ -377,11 +387,11 @@ class RequestService:
         """A failed request: its journal run goes on where it stopped (its changes were approved)."""
         req = self.get(rid)
         require(can_decide(actor, req))
-        run_id = self.gov.journal.open_run_of(rid)
+        run_id = self.ctx.journal.open_run_of(rid)
         again = self.save(machine.retry(req, actor.uid, self.now()), req)
         if run_id is None:  # stopped before its journal was written: plan and apply it now
             return await self.apply_approved(again, actor.uid)
-        with self.gov.unit():
+        with self.ctx.unit():
             applying = self.save(machine.start_applying(again, actor.uid, self.now()), again)
             self._audit(actor.uid, "request.applying", applying, {"run_id": run_id})
         return await self._run(applying, actor.uid, run_id)
@@ -395,12 +405,12 @@ class RequestService:
     # ---- deciding from a notification link --------------------------------------------------------
 
     def decision_link(self, operator: str, req: AccessRequest, decision: Decision, checksum: str) -> str:
-        expires = int(self.now().timestamp()) + self.gov.settings.governance_link_ttl
+        expires = int(self.now().timestamp()) + self.ctx.settings.governance_link_ttl
         assert req.id is not None
         token = make_decision_token(
             self._key, operator, req.id, decision, checksum, expires, secrets.token_urlsafe(12)
         )
-        return f"{self.gov.settings.proxy_url}/actions/{decision}/{req.id}?t={token}"
+        return f"{self.ctx.settings.proxy_url}/actions/{decision}/{req.id}?t={token}"
 
     async def decide_from_link(self, actor: Actor, decision: str, rid: int, token: str) -> links.LinkOutcome:
         """A click on Approve or Reject in a notification: this operator, this request, this plan.
@@ -463,7 +473,7 @@ class RequestService:
     # ---- notifications ----------------------------------------------------------------------------
 
     async def language_of(self, uid: str) -> str:
-        info = (await self.gov.people([uid])).get(uid)
+        info = (await self.ctx.people([uid])).get(uid)
         lang = (info.language if info else "")[:2]
         return lang if lang in ("en", "fr") else "en"
 
@@ -475,12 +485,12 @@ class RequestService:
         each telling, in the operator's language, who asks what for whom, why, until when, and
         every change approval makes in Nextcloud."""
         assert req.id is not None
-        org = self.gov.org()
+        org = self.ctx.org()
         try:
             view: RequestView | None = await self.view(req)
         except GovernanceError:
             view = None
-        page = f"{self.gov.settings.page_url}/requests/{req.id}"
+        page = f"{self.ctx.settings.page_url}/requests/{req.id}"
         for op in self._operators(org):
             if op == req.requester or op in req.people:
                 continue  # nobody decides their own request
@@ -496,7 +506,7 @@ class RequestService:
         lang = await self.language_of(op)
         plan = view.plan if view else Plan()
         text = (
-            await plan_text(self.gov, plan, view.actual, lang, org=view.after, owned=view.managed)
+            await plan_text(self.ctx, plan, view.actual, lang, org=view.after, owned=view.managed)
             if view
             else PlanText(())
         )
@@ -508,8 +518,8 @@ class RequestService:
             target = self.decision_link(op, req, decision, plan.checksum)
             return {"type": "highlight", "id": f"{decision}-{req.id}", "name": name, "link": target}
 
-        names = await self.gov.display_names({req.requester, *req.people})
-        wg = self.gov.org().group(req.group)
+        names = await self.ctx.display_names({req.requester, *req.people})
+        wg = self.ctx.org().group(req.group)
         group_name = req.new_group_name or (wg.name if wg else req.group)
         params = {
             "requester": {"type": "user", "id": req.requester, "name": names[req.requester]},
@@ -517,14 +527,17 @@ class RequestService:
             "open": {"type": "highlight", "id": f"open-{req.id}", "name": _("Open"), "link": page},
             "reject": link("reject", _("Reject")),
         }
-        what = _(self._what(req))
+        asks = _("{requester} asks: %(what)s in {group}", what=_(self._what(req)))
+        if req.kind is RequestKind.OFFBOARD:  # every group: none to name, the person instead
+            leaving = req.lines[0].user
+            del params["group"]
+            params["person"] = {"type": "user", "id": leaving, "name": names.get(leaving, leaving)}
+            asks = _("{requester} asks to remove {person} from every group (leaving the association)")
         if text.needs_confirmation:  # confirmed on the page, after reading who gains and who loses
-            subject = _("{requester} asks: %(what)s in {group}", what=what) + " — {open} · {reject}"
+            subject = asks + " — {open} · {reject}"
         else:
             params["approve"] = link("approve", _("Approve"))
-            subject = (
-                _("{requester} asks: %(what)s in {group}", what=what) + " — {open} · {approve} · {reject}"
-            )
+            subject = asks + " — {open} · {approve} · {reject}"
         parts = [_("Why: %(justification)s", justification=req.justification)]
         for line in req.lines:
             if line.until:
@@ -535,7 +548,7 @@ class RequestService:
             parts.append(_("In Nextcloud: %(changes)s", changes="; ".join(text.lines)))
         if text.needs_confirmation:
             parts.append(_("To confirm on the page: %(concerns)s", concerns="; ".join(text.concerns)))
-        return await self.gov.gateway.notify(op, subject, params, " — ".join(parts)[:3900], page)
+        return await self.ctx.gateway.notify(op, subject, params, " — ".join(parts)[:3900], page)
 
     @staticmethod
     def _what(req: AccessRequest) -> str:
@@ -545,10 +558,10 @@ class RequestService:
         self, users: Iterable[str], req: AccessRequest, compose: Callable[[Teller, str], Notice | None]
     ) -> None:
         """Each of ``users`` told, in their own language, what ``compose`` says concerns them."""
-        page = f"{self.gov.settings.page_url}/requests/{req.id}"
+        page = f"{self.ctx.settings.page_url}/requests/{req.id}"
         everyone = {*users, req.requester, *req.people, *([req.decided_by] if req.decided_by else [])}
-        names = await self.gov.display_names(everyone)  # one round for names and languages
-        wg = self.gov.org().group(req.group)
+        names = await self.ctx.display_names(everyone)  # one round for names and languages
+        wg = self.ctx.org().group(req.group)
         rich = rich_params(req, names, req.new_group_name or (wg.name if wg else req.group), page)
 
         async def tell(uid: str) -> None:
@@ -557,7 +570,7 @@ class RequestService:
                 return
             used = {k: v for k, v in rich.items() if "{" + k + "}" in notice.subject}
             try:
-                await self.gov.gateway.notify(uid, notice.subject, used, notice.message[:3900], page)
+                await self.ctx.gateway.notify(uid, notice.subject, used, notice.message[:3900], page)
             except Exception as exc:
                 log.warning("could not notify %s: %s", uid, exc)
 
@@ -567,11 +580,11 @@ class RequestService:
         await self._notify_simple({req.requester} | set(req.people), req, lambda t, uid: t.outcome(req, uid))
 
     async def _notify_failure(self, req: AccessRequest) -> None:
-        ops = self._operators(self.gov.org())
+        ops = self._operators(self.ctx.org())
         await self._notify_simple(ops, req, lambda t, _uid: t.failure(req))
 
     async def _notify_facilitators(self, req: AccessRequest) -> None:
-        facs = {m.user for m in self.gov.org().members_of(req.group) if m.role is Role.FACILITATOR}
+        facs = {m.user for m in self.ctx.org().members_of(req.group) if m.role is Role.FACILITATOR}
         await self._notify_simple(facs - {req.requester}, req, lambda t, _uid: t.join_asked(req))
 
     async def _retract(self, req: AccessRequest) -> None:
@@ -583,14 +596,14 @@ class RequestService:
         async def withdraw(row_id: int, uid: str, object_id: str) -> None:
             async with limit:
                 try:
-                    await self.gov.gateway.delete_notification(uid, object_id)
+                    await self.ctx.gateway.delete_notification(uid, object_id)
                     gone.append(row_id)
                 except Exception as exc:
                     log.warning("could not delete notification of %s: %s", uid, exc)
 
         await asyncio.gather(*(withdraw(*row) for row in self.repo.live_notifications(req.id, DECIDE)))
         if gone:
-            with self.gov.unit():  # one transaction for all of them
+            with self.ctx.unit():  # one transaction for all of them
                 for row_id in gone:
                     self.repo.notification_deleted(row_id)
 
@@ -604,4 +617,4 @@ class RequestService:
             "people": sorted(ln.who for ln in req.lines),
             "justification": req.justification,
         }
-        self.gov.audit.append(actor, action, f"request:{req.id}", {**detail, **(extra or {})})
+        self.ctx.audit.append(actor, action, f"request:{req.id}", {**detail, **(extra or {})})

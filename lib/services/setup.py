@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
@@ -27,8 +26,8 @@ from lib.core.errors import InvalidOrganisation
 from lib.core.model import Membership, Organisation, OrgGroup, WorkingGroup
 from lib.core.slugs import is_slug, slugify
 
-if TYPE_CHECKING:
-    from .governance import Governance
+from .context import Context
+from .sync import SyncService
 
 log = logging.getLogger(__name__)
 
@@ -138,8 +137,9 @@ class _Kept:
 
 
 class SetupService:
-    def __init__(self, gov: Governance, clock: Callable[[], float] = time.monotonic) -> None:
-        self.gov = gov
+    def __init__(self, ctx: Context, sync: SyncService, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ctx = ctx
+        self.sync = sync
         self._clock = clock
         self._admins: dict[str, _Kept] = {}
         self._admin_names: tuple[float, list[str]] | None = None
@@ -157,7 +157,7 @@ class SetupService:
         if kept is not None and kept.until > now:
             return kept.value
         try:
-            answer = await asyncio.wait_for(self.gov.gateway.is_admin(uid), ASK_TIMEOUT)
+            answer = await asyncio.wait_for(self.ctx.gateway.is_admin(uid), ASK_TIMEOUT)
             ttl = ADMIN_TTL
         except Exception as exc:  # noqa: BLE001 - any failure: not known to be an admin, for now
             log.warning("could not ask Nextcloud whether %s is an administrator: %s", uid, exc)
@@ -173,21 +173,21 @@ class SetupService:
         if self._admin_names is not None and self._admin_names[0] > now:
             return self._admin_names[1]
         try:
-            uids = await asyncio.wait_for(self.gov.gateway.group_members(ADMIN_GROUP), ASK_TIMEOUT)
+            uids = await asyncio.wait_for(self.ctx.gateway.group_members(ADMIN_GROUP), ASK_TIMEOUT)
         except Exception as exc:  # noqa: BLE001 - the page then says "an administrator"
             log.warning("could not read Nextcloud's administrators: %s", exc)
             return []
-        names = await self.gov.display_names(set(uids))
+        names = await self.ctx.display_names(set(uids))
         found = sorted(names.values(), key=str.casefold)
         self._admin_names = (now + ADMIN_TTL, found)
         return found
 
     def stage(self) -> Stage:
-        return stage_of(self.gov.org())
+        return stage_of(self.ctx.org())
 
     def database(self) -> tuple[str, str]:
         """The database kind and where it is, never its password (DATABASE_URL may hold one)."""
-        url = make_url(self.gov.settings.db_url)
+        url = make_url(self.ctx.settings.db_url)
         if url.get_backend_name() == "postgresql":
             host = f"{url.host}:{url.port}" if url.port else (url.host or "")
             return "PostgreSQL", f"{host}/{url.database}" if host else str(url.database or "")
@@ -215,7 +215,7 @@ class SetupService:
         return list(dict.fromkeys(found))
 
     async def _account(self, term: str) -> str | None:
-        gateway = self.gov.gateway
+        gateway = self.ctx.gateway
         user = await gateway.get_user(term)
         if user is not None:
             return user.uid
@@ -231,14 +231,14 @@ class SetupService:
         people = await self.accounts(users)
         naming = Organisation(name="").naming
         refs = (OrgGroup.BOARD.value, OrgGroup.MEMBERS.value, OrgGroup.ALL.value)
-        found = {ref: await self.gov.gateway.group_members(naming.gid(ref)) for ref in refs}
+        found = {ref: await self.ctx.gateway.group_members(naming.gid(ref)) for ref in refs}
         org = template_org(form, people, found)
         await self.check_new_folder(org)
         return org
 
     async def check_new_folder(self, org: Organisation) -> None:
         """The template's folder must be new: an existing one is adopted, not taken over."""
-        gateway = self.gov.gateway
+        gateway = self.ctx.gateway
         if not await gateway.has_team_folders():
             raise SetupError("folder", TEAM_FOLDERS_MISSING)
         existing = set(await gateway.mount_points())
@@ -263,8 +263,8 @@ class SetupService:
         return found
 
     async def _account_check(self) -> Check:
-        uid = self.gov.settings.governance_admin_user
-        gateway = self.gov.gateway
+        uid = self.ctx.settings.governance_admin_user
+        gateway = self.ctx.gateway
         try:
             user = await gateway.get_user(uid)
             is_admin = user is not None and await gateway.is_admin(uid)
@@ -283,7 +283,7 @@ class SetupService:
 
     async def _notifications_check(self) -> Check:
         try:
-            capabilities = await self.gov.gateway.capabilities()
+            capabilities = await self.ctx.gateway.capabilities()
         except Exception as exc:  # noqa: BLE001
             return _unknown("notifications", exc)
         if "notifications" not in capabilities:
@@ -292,7 +292,7 @@ class SetupService:
 
     async def _team_folders_check(self) -> Check:
         try:
-            present = await self.gov.gateway.has_team_folders()
+            present = await self.ctx.gateway.has_team_folders()
         except Exception as exc:  # noqa: BLE001
             return _unknown("team_folders", exc)
         if not present:
@@ -303,7 +303,7 @@ class SetupService:
         """Folders with advanced permissions off although rules are set on them (by the organisation,
         or found in Nextcloud, which keeps rules while ACLs are off): those rules are not enforced."""
         try:
-            view = await self.gov.sync.view()
+            view = await self.sync.view()
         except Exception as exc:  # noqa: BLE001
             return [_unknown("acl", exc)]
         if view is None:

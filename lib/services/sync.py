@@ -18,10 +18,9 @@ from lib.core.plan import Plan, app_users, apply_to_state, plan, rule_owner
 from lib.core.ports import Scope
 from lib.core.safety import check
 from lib.core.state import NextcloudState
-from lib.store.readings_repo import SqlReadings
 
 from .apply import ApplyResult, apply_plan
-from .governance import Governance
+from .context import Context
 from .memo import Memo
 from .readings import Readings
 
@@ -87,27 +86,27 @@ def scope_of(org: Organisation, desired: NextcloudState) -> Scope:
 
 
 class SyncService:
-    def __init__(self, gov: Governance) -> None:
-        self.gov = gov
-        self.readings = Readings(store=SqlReadings(gov.engine))  # one reading for every worker
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.readings = Readings(store=ctx.reading_store)  # one reading for every worker
         self._desired: Memo[NextcloudState] = Memo(4)  # the organisation, and a few with a request in it
         self._views: Memo[Snapshot] = Memo()
         self._scopes: Memo[Scope] = Memo()
 
     def desired(self, org: Organisation) -> NextcloudState:
         """The compiled organisation, kept while the organisation and the day stay the same."""
-        today, admin = self.gov.today(), self.gov.settings.governance_admin_user
+        today, admin = self.ctx.today(), self.ctx.settings.governance_admin_user
         return self._desired.get((org,), (today,), lambda: compile_org(org, admin, today))
 
     async def snapshot(self, org: Organisation | None = None) -> Snapshot:
         """Read Nextcloud now; a reading for the stored organisation is kept for the pages."""
-        stored = self.gov.org()
+        stored = self.ctx.org()
         org = org or stored
         desired = self.desired(org)
         managed = managed_by(org, desired)
         rule_paths = {m: set(f.rules) for m, f in desired.folders.items()}
         read_at = self.readings.clock()
-        actual = await self.gov.gateway.read_state(managed, list(desired.folders), rule_paths=rule_paths)
+        actual = await self.ctx.gateway.read_state(managed, list(desired.folders), rule_paths=rule_paths)
         if org is stored:
             self.readings.keep(actual, self._scope(org, desired), read_at)
         return Snapshot(desired, actual, plan(desired, actual, managed), managed)
@@ -116,10 +115,10 @@ class SyncService:
         """The stored organisation against the last reading (any worker's: they share it in the
         database), if that reading covers it and no process changed Nextcloud since it was taken
         (the journal says when one last did)."""
-        reading, org = self.readings.last, self.gov.org()
+        reading, org = self.readings.last, self.ctx.org()
         if reading is None:
             return None
-        changed = self.gov.journal.last_change_at()
+        changed = self.ctx.journal.last_change_at()
         if changed is not None and changed >= reading.read_at:
             return None
         desired = self.desired(org)
@@ -141,7 +140,7 @@ class SyncService:
         view = None if refresh else self.last_view()
         if view is None:
             self.readings.refresh_soon(self.snapshot, force=refresh)
-            await self.readings.wait(self.gov.settings.governance_read_wait)
+            await self.readings.wait(self.ctx.settings.governance_read_wait)
             view = self.last_view()
         return view
 
@@ -157,7 +156,7 @@ class SyncService:
         scope = touched(was, will)
         managed = managed_by(after, will)
         rule_paths = {m: set(will.folders[m].rules) for m in scope.folders if m in will.folders}
-        actual = await self.gov.gateway.read_objects(
+        actual = await self.ctx.gateway.read_objects(
             managed,
             users=scope.users,
             groups=scope.groups,
@@ -185,10 +184,10 @@ class SyncService:
         """
         check(view.plan.changes, view.actual, confirmed, view.managed)
         run_id = f"request-{request_id}-{new_run_id()}" if request_id is not None else new_run_id()
-        with self.gov.unit():
+        with self.ctx.unit():
             within()
-            self.gov.orgs.save(after, expected_version=version)
-            self.gov.journal.begin(run_id, view.plan.changes, actor, request_id)
+            self.ctx.orgs.save(after, expected_version=version)
+            self.ctx.journal.begin(run_id, view.plan.changes, actor, request_id)
         return run_id
 
     async def apply(
@@ -209,28 +208,28 @@ class SyncService:
             raise StalePlan(expected_checksum, current.checksum)
         check(current.changes, snap.actual, confirmed, snap.managed)
         run_id = new_run_id()
-        with self.gov.unit():
+        with self.ctx.unit():
             within()
-            self.gov.journal.begin(run_id, current.changes, actor, None)
+            self.ctx.journal.begin(run_id, current.changes, actor, None)
             detail = {"checksum": current.checksum}
-            self.gov.audit.append(actor, "plan.apply", f"{len(current)} change(s)", detail)
+            self.ctx.audit.append(actor, "plan.apply", f"{len(current)} change(s)", detail)
         result = await self.run(run_id, actor)
         self._after_apply(snap, org, result)
         return current, result
 
     async def run(self, run_id: str, actor: str, request_id: int | None = None) -> ApplyResult:
         """Apply what the journal holds for ``run_id`` (begun by the caller, checked before)."""
-        gov = self.gov
+        ctx = self.ctx
         try:
             return await apply_plan(
-                gov.journal.pending(run_id),
-                gov.gateway,
-                gov.journal,
-                gov.audit,
+                ctx.journal.pending(run_id),
+                ctx.gateway,
+                ctx.journal,
+                ctx.audit,
                 actor=actor,
                 run_id=run_id,
                 request_id=request_id,
-                unit=gov.unit,
+                unit=ctx.unit,
             )
         except BaseException:  # Nextcloud left half-changed: the next page view reads it again
             self.readings.forget()
@@ -243,4 +242,4 @@ class SyncService:
             return
         owner = rule_owner(snap.managed, app_users(snap.desired))
         after = apply_to_state(snap.actual, snap.plan.changes, is_foreign=lambda r: not owner(r))
-        self.readings.keep(after, self._scope(org or self.gov.org(), snap.desired))
+        self.readings.keep(after, self._scope(org or self.ctx.org(), snap.desired))

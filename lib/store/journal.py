@@ -134,7 +134,9 @@ class SqlJournal:
                 actor=actor,
                 request_id=request_id,
                 created_at=now,
-                status="running",
+                # nothing to apply: done now, or no change's mark would ever end it and every
+                # process would "resume" it each RESUME_INTERVAL for good (an apply with no changes)
+                status="running" if changes else "done",
                 holder=holder,
                 heartbeat=now,
             )

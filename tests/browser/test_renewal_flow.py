@@ -20,7 +20,7 @@ NOTIFICATIONS = "/index.php/apps/notifications-ui"
 
 
 def test_renewal_from_the_expiry_notification_changes_the_end_date(person: Any, demo: Any) -> None:
-    demo.server.run(run_expiry(demo.gov, date.today()))  # emma's access ends within a week
+    demo.server.run(run_expiry(demo.gov.requests, date.today()))  # emma's access ends within a week
     alice = person("alice")
     page = alice.page
     page.goto(demo.standin.url + NOTIFICATIONS)

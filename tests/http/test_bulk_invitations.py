@@ -71,5 +71,5 @@ def test_the_invitation_is_applied_when_the_account_appears(demo: RunningApp) ->
     _, invited, _ = _add_bulk(demo)
     _approve(demo, invited)
     demo.standin.add_user("zoe", "Zoé Martin", email="zoe@example.org")
-    assert demo.run(complete_invitations(demo.gov)) == [invited]
+    assert demo.run(complete_invitations(demo.gov.requests)) == [invited]
     assert "zoe" in demo.standin.groups["gt-communication-membres"]

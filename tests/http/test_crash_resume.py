@@ -129,6 +129,23 @@ async def test_a_long_nextcloud_call_keeps_the_run_held_by_its_worker(setup: Set
         await apply_plan(CHANGES, SlowNextcloud(), journal, FakeAudit(), actor="c", run_id="run-2")  # type: ignore[arg-type]
 
 
+async def test_an_apply_with_nothing_to_change_leaves_no_run_to_resume(
+    setup: Setup, workers: list[Governance]
+) -> None:
+    """Nextcloud already as the organisation says: the operator's apply writes a run of no change.
+    It once stayed "running" for good (only a change's mark ended a run): every process "resumed"
+    it every 10 s, and a request whose run it was could never be settled (bench/faults.py seed 12)."""
+    live, other = setup.worker(), setup.worker()
+    workers += [live, other]
+
+    plan, result = await live.sync.apply("op1")
+
+    assert len(plan) == 0 and result.ok
+    await asyncio.sleep(STALE + 0.1)
+    assert other.journal.unfinished_runs() == []
+    assert await resume_and_settle(other) == []
+
+
 # ---- a killed approval --------------------------------------------------------------------------
 
 
@@ -161,10 +178,12 @@ async def test_a_killed_approval_is_resumed_by_another_worker_and_its_request_en
     await kill_after_commit(dying, rid, checksum, adds=3)
     assert survivor.requests.get(rid).state is RequestState.APPLYING
 
-    assert await resume_and_settle(survivor) == []  # the dead worker's silence is not yet long enough
+    assert (
+        await resume_and_settle(survivor.requests) == []
+    )  # the dead worker's silence is not yet long enough
     assert survivor.requests.get(rid).state is RequestState.APPLYING
     await asyncio.sleep(STALE + 0.1)
-    [resumed] = await resume_and_settle(survivor)
+    [resumed] = await resume_and_settle(survivor.requests)
 
     assert resumed.ok and resumed.skipped == []
     assert survivor.requests.get(rid).state is RequestState.APPLIED
@@ -188,7 +207,7 @@ async def test_a_resumed_run_does_not_add_back_someone_whose_access_was_revoked_
     )
     await asyncio.sleep(STALE + 0.1)
 
-    [resumed] = await resume_and_settle(survivor)
+    [resumed] = await resume_and_settle(survivor.requests)
 
     assert resumed.skipped == ["add p0004 to gt-atelier-membres"]
     assert not leaving & contributors(setup.standin)
@@ -209,7 +228,7 @@ async def test_a_resumed_run_that_nextcloud_refuses_ends_failed_and_a_retry_appl
     setup.standin.fail("POST", r"^/ocs/v2\.php/cloud/users/p0002/groups$", "503", times=8)  # > 4 attempts
     await asyncio.sleep(STALE + 0.1)
 
-    [resumed] = await resume_and_settle(survivor)
+    [resumed] = await resume_and_settle(survivor.requests)
 
     assert not resumed.ok and "p0002" in (resumed.failed or "")
     failed = survivor.requests.get(rid)

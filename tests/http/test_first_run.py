@@ -179,7 +179,7 @@ def test_an_organisation_without_operations_team_asks_the_administrator_to_name_
 
 def test_the_administrator_answer_is_read_from_nextcloud_and_kept_briefly(running: RunningApp) -> None:
     now = [0.0]
-    setup = SetupService(running.gov, clock=lambda: now[0])
+    setup = SetupService(running.gov.ctx, running.gov.sync, clock=lambda: now[0])
     assert running.run(setup.is_admin("admin")) is True
     assert running.run(setup.is_admin("nora")) is False
     running.standin.groups["admin"].add("nora")

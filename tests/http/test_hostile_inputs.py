@@ -133,4 +133,5 @@ def test_the_audit_csv_defuses_a_leading_tab_or_carriage_return(on_db: RunningAp
     on_db.gov.audit.append("\tclaire", "test.action", "\r=cmd", {})
     with on_db.client("sophie") as c:
         rows = list(csv.reader(io.StringIO(c.get("/api/audit.csv").text, newline="")))
-    assert [rows[-1][2], *rows[-1][4:6]] == ["'\tclaire", "test.action", "'\r=cmd"]
+    assert [rows[-1][4], *rows[-1][7:9]] == ["'\tclaire", "test.action", "'\r=cmd"]  # account, codes
+    assert rows[-1][2] == "'\tclaire" and rows[-1][6] == "'\r=cmd"  # the same, as names and words

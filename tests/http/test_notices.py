@@ -100,7 +100,7 @@ def test_the_expiry_warning_names_the_person_the_group_and_the_day_in_french(run
     running.gov.today = lambda: today
     running.seed(demo_org(today))  # emma's access to communication ends on today + 5
     french(running, "alice")
-    running.run(run_expiry(running.gov, today))
+    running.run(run_expiry(running.gov.requests, today))
     told = said(running, "alice")
     assert len(told) == 1
     assert told[0].startswith("L’accès de Emma Petit à Communication prend fin le 28 novembre 2026.")

@@ -134,7 +134,7 @@ def test_the_matrix_shows_the_last_reading_until_asked_to_read_nextcloud_again(a
         again = c.get("/ui/matrix?refresh=1")
     assert "As Nextcloud was read at" in kept.text and "Read Nextcloud again" in kept.text
     assert "None: Nextcloud matches the organisation." in kept.text
-    assert "nora is in gt-communication-membres in Nextcloud, not in the organisation." in again.text
+    assert "Nora Haddad is in Communication (contributors) in Nextcloud, not in the" in again.text
 
 
 def test_operations_repair_a_member_added_by_hand(app: RunningApp) -> None:
@@ -142,7 +142,7 @@ def test_operations_repair_a_member_added_by_hand(app: RunningApp) -> None:
     app.standin.groups["gt-communication-membres"].add("nora")
     with app.client("claire") as c:
         page = c.get("/ui/matrix?refresh=1")
-        assert "nora is in gt-communication-membres in Nextcloud, not in the organisation." in page.text
+        assert "Nora Haddad is in Communication (contributors) in Nextcloud, not in the" in page.text
         assert 'class="gov-drift"' in page.text
         r = c.post("/ui/matrix/repair", data={"checksum": hidden(page.text, "checksum")})
     assert r.status_code == 200
@@ -224,7 +224,7 @@ def test_an_invalid_identifier_is_refused_next_to_the_field_and_nothing_is_saved
             "/ui/organisation/groups", data={"mode": "create", "slug": "jardins", "name": "Potagers"}
         )
     assert bad.status_code == 422
-    assert re.search(r'id="err-create-slug">Use 1 to 41 lowercase letters', bad.text)
+    assert re.search(r'id="err-create-slug">Use 1 to 40 lowercase letters', bad.text)
     assert 'value="Bad Slug!"' in bad.text
     assert twice.status_code == 422
     assert re.search(r'id="err-create-slug">A working group with this identifier already exists', twice.text)
@@ -346,8 +346,10 @@ def test_the_audit_csv_lists_the_entries_and_defuses_formula_cells(app: RunningA
     assert r.headers["content-disposition"] == 'attachment; filename="governance-audit.csv"'
     assert r.text.startswith("\ufeff")  # a spreadsheet reads it as UTF-8
     lines = r.text.removeprefix("\ufeff").splitlines()
-    assert lines[0] == "No.,When (UTC),Account,Action,Action code,Subject,Hash" and len(lines) == 3
-    assert ",claire,Request approved,request.approved,request:1," in lines[1]
+    header = "No.,When (UTC),Who,E-mail,Account,Action,Subject,Action code,Subject code,Hash"
+    assert lines[0] == header and len(lines) == 3
+    words = ",Claire Dubois,claire@example.org,claire,Request approved,Request #1,"  # names, e-mail, words
+    assert words + "request.approved,request:1," in lines[1]
     assert "'=HYPERLINK" in lines[2] and "'@SUM(1)" in lines[2]
 
 

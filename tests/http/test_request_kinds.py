@@ -125,9 +125,9 @@ def test_an_invited_person_gets_access_once_their_account_exists(demo: RunningAp
     assert _approve(demo, rid) == "awaiting_account"
     from lib.services.invitations import complete_invitations
 
-    assert demo.run(complete_invitations(demo.gov)) == []  # no account yet: still waiting
+    assert demo.run(complete_invitations(demo.gov.requests)) == []  # no account yet: still waiting
     demo.standin.add_user("zoe", "Zoé Martin", email="zoe@example.org")
-    assert demo.run(complete_invitations(demo.gov)) == [rid]
+    assert demo.run(complete_invitations(demo.gov.requests)) == [rid]
     assert demo.gov.requests.get(rid).state is RequestState.APPLIED
     assert "zoe" in demo.standin.groups["gt-communication-membres"]
 

@@ -68,6 +68,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/ui/groups/{slug}"): EVERYONE,
     ("GET", "/ui/people"): SEARCHERS,
     ("GET", "/ui/person/{uid}"): READERS,  # someone else's page (one's own is open to oneself)
+    ("POST", "/ui/person/{uid}/offboard"): OPERATORS,  # out of every group: more than a facilitator asks
     ("GET", "/ui/requests"): EVERYONE,
     ("GET", "/ui/requests/{rid}"): EVERYONE,
     ("GET", "/ui/decide"): OPERATORS,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ex_app.main import build
 from lib.core.changes import AddMember
 from lib.core.model import Membership, Organisation, Role, WorkingGroup
 from lib.core.ports import Reading, Scope
@@ -119,7 +120,7 @@ def worker(tmp_path: Path, gateway: FakeGateway) -> Governance:
         database_url=f"sqlite:///{tmp_path / 'gov.sqlite3'}",
         governance_admin_user="admin",
     )
-    gov = Governance(settings, lambda s: gateway)  # type: ignore[arg-type,return-value]
+    gov = build(settings, lambda s: gateway)  # type: ignore[arg-type,return-value]
     gov.migrate()
     return gov
 
@@ -132,7 +133,7 @@ def test_four_workers_read_nextcloud_once_per_interval_and_show_the_same_reading
 
     async def intervals(count: int) -> list[list[bool]]:
         return [
-            list(await asyncio.gather(*(_read(w, now=T0 + k * interval) for w in workers)))
+            list(await asyncio.gather(*(_read(w.requests, now=T0 + k * interval) for w in workers)))
             for k in range(count)
         ]
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from ex_app.main import build
 from lib.core.errors import InvalidRequest, UnsafePlan
 from lib.core.model import Membership, Organisation, Role, WorkingGroup
 from lib.core.plan import apply_to_state, plan
@@ -50,12 +51,12 @@ def gov(tmp_path: Path) -> Governance:
         governance_admin_user="admin",
         governance_objection_days=0,
     )
-    g = Governance(settings, lambda s: None, today=lambda: TODAY)  # type: ignore[arg-type,return-value]
+    g = build(settings, lambda s: None, today=lambda: TODAY)  # type: ignore[arg-type,return-value]
     g.migrate()
     g.orgs.save(ORG)
     desired = g.sync.desired(ORG)
     synced = apply_to_state(NextcloudState(), plan(desired, NextcloudState(), managed_by(ORG, desired)))
-    g._gateway = FakeGateway(synced, PEOPLE)
+    g.ctx._gateway = FakeGateway(synced, PEOPLE)
     return g
 
 
