@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 i18n-extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext:2 -k ngettext:1,2 -k N_ -o lib/locale/messages.pot ex_app lib/services lib/core_messages.py lib/core/wording.py lib/core/request_checks.py lib/core/orgfile.py lib/core/adopt.py templates
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext:2 -k ngettext:1,2 -k N_ -o lib/locale/messages.pot ex_app lib/services lib/core_messages.py lib/core/wording.py lib/core/request_checks.py lib/core/orgfile.py lib/core/orgfile_places.py lib/core/adopt.py templates
 	$(BIN)/pybabel update --no-fuzzy-matching -i lib/locale/messages.pot -d lib/locale -D messages
 
 .PHONY: i18n-extract install run demo-reset test test-fast lint bench prove register verify-audit translations clean
@@ -46,7 +46,9 @@ bench: install
 	$(BIN)/python -m bench
 
 ## make prove: the security figures of issue 13 added to bench-results.json (schemathesis_cases, schemathesis_5xx;
-## fault_runs, requests_stuck, resume_seconds_after_kill, concurrent_decisions_*: bench/faults.py, some 15 minutes).
+## fault_runs*: bench/faults.py; resume_seconds_after_kill: bench/kills.py; concurrent_decisions_*:
+## bench/concurrent_decisions.py; requests_stuck: all three). The last two run the app in uvicorn processes on
+## PostgreSQL: GOVERNANCE_TEST_POSTGRES_URL, else a throw-away cluster of /usr/lib/postgresql. Some 25 minutes.
 prove: install
 	GOVERNANCE_PROVE_OUT=$(CURDIR)/bench-results.json $(BIN)/python -m pytest -q -s -p no:randomly tests/http/test_api_schema.py
 	$(BIN)/python -m bench faults

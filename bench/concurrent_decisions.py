@@ -71,22 +71,25 @@ async def _submit(client: httpx.AsyncClient, secret: str, g: int, uid: str) -> i
     return int(found.group(1))
 
 
-async def _decide(apps: list[httpx.AsyncClient], secret: str, rid: int, gate: asyncio.Semaphore) -> list[int]:
-    """Two operators open the request (each on their process) and approve it at the same moment."""
+async def _decide(
+    apps: list[httpx.AsyncClient], secret: str, rid: int, gate: asyncio.Semaphore
+) -> list[tuple[int, str]]:
+    """Two operators open the request (each on their process) and approve it at the same moment;
+    each answer's status, and the sentence shown when it is refused."""
     operators = [(apps[0], f"op{rid % 2}"), (apps[1], f"op{2 + rid % 2}")]
     async with gate:
         shown = [await c.get(f"/ui/requests/{rid}", headers=headers(op, secret)) for c, op in operators]
-        checksums = [CHECKSUM.search(page.text) for page in shown]
-        if not all(checksums):
+        checksums = [m.group(1) for page in shown if (m := CHECKSUM.search(page.text))]
+        if len(checksums) != len(operators):
             raise RuntimeError(
                 f"request {rid}: no plan shown to an operator ({[p.status_code for p in shown]})"
             )
         answers = await asyncio.gather(
             *(
                 c.post(
-                    f"/ui/requests/{rid}/approve", data={"checksum": m.group(1)}, headers=headers(op, secret)
-                )  # type: ignore[union-attr]
-                for (c, op), m in zip(operators, checksums, strict=True)
+                    f"/ui/requests/{rid}/approve", data={"checksum": checksum}, headers=headers(op, secret)
+                )
+                for (c, op), checksum in zip(operators, checksums, strict=True)
             )
         )
         return [(a.status_code, _flash(a.text) if a.status_code != 200 else "") for a in answers]

@@ -52,6 +52,7 @@ from sqlalchemy import create_engine, select, text
 from ex_app.main import build
 from lib.core.compile import compile_org
 from lib.core.errors import GovernanceError
+from lib.core.faults import StaleOrganisation
 from lib.core.model import Grant, Membership, Organisation, OrgGroup, Right, Role, WorkingGroup, role_ref
 from lib.core.policy import actor_for
 from lib.core.request_kinds import RequestLine, RequestState
@@ -61,7 +62,6 @@ from lib.services import background
 from lib.services.governance import Governance
 from lib.settings import Settings
 from lib.store.journal import SqlJournal
-from lib.store.org_repo import StaleOrganisation
 from lib.store.tables import audit_log, journal_runs
 from tests.standin import StandIn
 
@@ -179,7 +179,7 @@ def start_standin(users: list[str]) -> tuple[StandIn, Handled]:
         s.add_user(uid)
     s.timeout_sleep = 0.25  # longer than the client's timeout below
     handled = Handled(s.app, s)
-    s.app = handled  # type: ignore[assignment]
+    s.app = handled
     s.start()
     return s, handled
 
@@ -441,13 +441,12 @@ async def _maybe_revoke(
     for _ in range(20):  # Nextcloud's faults may refuse the reading or the changes: the operator tries again
         version, org = gov.orgs.version(), gov.org()
         edited = replace(org, memberships=tuple(m for m in org.memberships if m.user not in revoked))
+
+        def save(edited: Organisation = edited, version: int = version) -> int:
+            return gov.orgs.save(edited, expected_version=version)
+
         try:
-            await gov.sync.apply(
-                "op1",
-                org=edited,
-                confirmed=True,
-                within=lambda edited=edited, version=version: gov.orgs.save(edited, expected_version=version),
-            )
+            await gov.sync.apply("op1", org=edited, confirmed=True, within=save)
         except (GovernanceError, NextcloudError, StaleOrganisation):
             continue
         out.revoked = len(revoked)

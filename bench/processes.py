@@ -117,7 +117,7 @@ class AppProcess:
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"the app process exited ({self.proc.returncode}): see {self.log}")
+                raise RuntimeError(f"the app process exited ({self.proc.returncode}): {self.last_words()}")
             try:
                 if httpx.get(f"{self.url}/heartbeat", timeout=2).status_code == 200:
                     return self
@@ -126,9 +126,16 @@ class AppProcess:
             if time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(
-                    f"the app process did not answer /heartbeat in {timeout:.0f} s: see {self.log}"
+                    f"the app process did not answer /heartbeat in {timeout:.0f} s: {self.last_words()}"
                 )
             time.sleep(0.1)
+
+    def last_words(self, lines: int = 8) -> str:
+        """The end of the process's output: why it stopped."""
+        try:
+            return " | ".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return f"no output in {self.log}"
 
     def kill(self) -> None:
         """SIGKILL: the process dies at once, its leases and journal steps left as they were."""

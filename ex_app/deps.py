@@ -7,6 +7,7 @@ Nextcloud session it was shown in and valid for one to two 12-hour windows (issu
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import re
@@ -96,7 +97,8 @@ class Caller:
 
 
 async def get_caller(request: Request, gov: Annotated[Governance, Depends(get_gov)]) -> Caller:
-    """Async: a dependency in FastAPI's thread pool costs a thread hop on every request."""
+    """The caller's role and badge are read in a worker thread: the event loop keeps answering
+    other requests (and AppAPI's heartbeat) while the database works."""
     uid = request.scope.get("username") or ""
     lang = pick_language(request.headers.get("x-governance-lang"), request.headers.get("accept-language"))
     if not uid:  # AppAPI authenticated the app but no Nextcloud user is logged in
@@ -104,7 +106,9 @@ async def get_caller(request: Request, gov: Annotated[Governance, Depends(get_go
     page = request.headers.get("x-governance-page", "")
     proxy = request.headers.get("x-governance-proxy", "")
     s = gov.settings
-    actor, pending = gov.caller(uid, is_admin=await gov.setup.is_admin(uid))
+    is_admin = await gov.setup.is_admin(uid)
+    gov.begin_request()
+    actor, pending = await asyncio.to_thread(gov.caller, uid, is_admin)  # the database, off the loop
     return Caller(
         uid=uid,
         actor=actor,

@@ -26,16 +26,5 @@ STATUS: list[tuple[type[Exception], int]] = [
 ]
 
 
-def N_(message: str) -> str:  # marks a message for extraction; lib.i18n.error_text translates it
-    return message
-
-
-# Service errors said by their own sentence (no code in lib/core/codes.py): listed so the catalogues
-# hold them, else a French page would show them in English.
-SERVICE_SENTENCES = [
-    N_("Someone else decided this request at the same moment. Reload to see the outcome."),  # AlreadyDecided
-]
-
-
 def status_for(exc: Exception) -> int:
     return next((code for cls, code in STATUS if isinstance(exc, cls)), 422)

@@ -9,6 +9,7 @@ The libyaml loader is not used: it overflows the C stack (a crash of the worker)
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -71,3 +72,31 @@ def load(text: str) -> Any:
         raise UnreadableYaml("invalid", loader._value_line) from exc
     finally:
         loader.dispose()
+
+
+def line_of(text: str, field: str) -> int | None:
+    """The line of ``text`` where ``field`` (``memberships[2].until``, lib/core/orgfile) is written, or
+    of the nearest entry around it that is; None if the text cannot be read again. Only called for an
+    error, on a text :func:`load` has read already (so it is bounded)."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except (yaml.YAMLError, UnreadableYaml, ValueError, RecursionError):
+        return None
+    finally:
+        loader.dispose()
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    for key, index in re.findall(r"(\w+)|\[(\d+)\]", field.split(" (")[0]):
+        if key and isinstance(node, yaml.MappingNode):
+            found = next(((k, v) for k, v in node.value if getattr(k, "value", None) == key), None)
+            if found is None:
+                break
+            line, node = found[0].start_mark.line + 1, found[1]
+        elif index and isinstance(node, yaml.SequenceNode) and int(index) < len(node.value):
+            node = node.value[int(index)]
+            line = node.start_mark.line + 1
+        elif key != "organisation":
+            break
+    return line

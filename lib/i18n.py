@@ -58,9 +58,12 @@ def error_text(lang: str, exc: Exception, names: Mapping[str, str] | None = None
     lib/core/request_checks.py); else its text if the catalogue has it. ``names`` turns account ids
     and group slugs into display names and group names; dates are written as the reader writes them.
     """
-    from lib.core.codes import MESSAGES
+    from lib.core.codes import MESSAGES, ORGANISATION_INVALID
 
-    params = {k: _shown(lang, v, names or {}) for k, v in getattr(exc, "params", {}).items()}
+    raw = dict(getattr(exc, "params", {}))
+    if getattr(exc, "code", "") == ORGANISATION_INVALID and "other" in raw:  # another place in the file
+        raw["other"] = _place(lang, str(raw["other"]))
+    params = {k: _shown(lang, v, names or {}) for k, v in raw.items()}
     template = MESSAGES.get(getattr(exc, "code", ""), "")
     if template:
         try:
@@ -77,6 +80,36 @@ def error_text(lang: str, exc: Exception, names: Mapping[str, str] | None = None
         if text and gettext(lang, text) != text:
             return gettext(lang, text)
     return getattr(exc, "message", "") or str(exc)
+
+
+PEOPLE_PARAMS = ("by", "user")
+
+
+def people_in(exc: Exception) -> set[str]:
+    """The account ids an error names (``{by}``, ``{user}``): the page turns them into display names."""
+    params = getattr(exc, "params", {})
+    return {str(params[k]) for k in PEOPLE_PARAMS if params.get(k)}
+
+
+def organisation_error(lang: str, exc: Exception, line: int | None = None) -> str:
+    """An organisation file's error, saying where in words: "Membership 1 (group): there is no
+    working group “nowhere”." (line ``line`` of the file when the reader knows it), never the
+    data's path (``memberships[0].group``) a person editing the file would have to decode."""
+    from lib.core.orgfile_places import AT, AT_LINE
+
+    where = _place(lang, str(getattr(exc, "field", "")))
+    error = error_text(lang, exc).rstrip(".")
+    if line is None:
+        text = gettext(lang, AT, place=where, error=error)
+    else:
+        text = gettext(lang, AT_LINE, place=where, line=line, error=error)
+    return text[:1].upper() + text[1:]
+
+
+def _place(lang: str, field: str) -> str:
+    from lib.core.orgfile_places import place
+
+    return say(lang, place(field))
 
 
 def _shown(lang: str, value: object, names: Mapping[str, str]) -> str:

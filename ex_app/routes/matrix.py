@@ -13,21 +13,18 @@ from fastapi.responses import HTMLResponse
 
 from lib.core.drift import Drift
 from lib.core.errors import Forbidden, GovernanceError
-from lib.core.explain import Person, explain, find_person
+from lib.core.explain import explain
 from lib.core.faults import NextcloudError, StaleOrganisation
 from lib.core.paging import page_number, paginate
 from lib.core.policy import (
     can_repair_drift,
     can_view_matrix,
-    sees_emails,
 )
-from lib.core.state import NextcloudState
 from lib.core.wording import Words
 from lib.i18n import say
 from lib.services.governance import Governance
 from lib.services.memo import Memo
 from lib.services.organisation import MEMBER_DRIFT, DriftGone, NotDescribable, drift_key
-from lib.services.plan_text import plan_text
 
 from ..deps import Caller, CallerDep, DriftRepairerDep, GovDep, OrgEditorDep
 from ..render import Fragments, env, render
@@ -170,11 +167,7 @@ async def drift_context(
         "view": view, "reading": readings.refreshing, "read_error": readings.error, "read_at": read_at,
         "drifts": drifts, "shown_drifts": shown.items, "dpage": shown.number, "dpages": shown.pages,
         "plan": view.plan if view else None, "plan_shown": PLAN_SHOWN,
-        "plan_text": await plan_text(
-            gov.ctx, view.plan, view.actual, caller.lang, PLAN_SHOWN, owned=view.managed
-        )
-        if view
-        else None,
+        "plan_text": await gov.sync.words(view, caller.lang, PLAN_SHOWN) if view else None,
         "drift_text": lambda d: drift_text(caller, words, d), "drift_key": drift_key,
         "can_repair": bool(can_repair_drift(caller.actor)), "member_drift": MEMBER_DRIFT,
     }  # fmt: skip
@@ -304,24 +297,6 @@ async def adopt_drift(caller: OrgEditorDep, gov: GovDep, key: Annotated[str, For
     )
 
 
-async def _people_named(gov: Governance, caller: Caller, typed: str) -> tuple[Person, ...]:
-    """The accounts ``typed`` names: an account id, a display name or (for those who see e-mail
-    addresses) an e-mail address (lib/core/explain.py ``find_person``)."""
-    found = [await gov.gateway.get_user(typed), *await gov.gateway.search_users(typed, limit=10)]
-    emails = sees_emails(caller.actor)
-    people = [Person(u.uid, u.display_name, u.email if emails else "") for u in found if u is not None]
-    return find_person(typed, people)
-
-
-async def _path_known(gov: Governance, desired: NextcloudState, folder: str, path: str) -> bool | None:
-    """True for a path the organisation rules (or above one: applying creates it), else whether
-    Nextcloud has it (None: the app's account does not see the folder, so nobody can say)."""
-    ruled = desired.folders[folder].rules
-    if any(p == path or p.startswith(path + "/") for p in ruled):
-        return True
-    return await gov.gateway.path_exists(folder, path)
-
-
 @router.get("/ui/explain", response_class=HTMLResponse)
 async def explain_page(
     caller: CallerDep, gov: GovDep, user: str = "", folder: str = "", path: str = ""
@@ -338,8 +313,8 @@ async def explain_page(
         folder = next((m for m, n in choices if folder.casefold() in (m.casefold(), n.casefold())), folder)
     known = folder in desired.folders
     try:
-        matches = await _people_named(gov, caller, user) if user else ()
-        where = await _path_known(gov, desired, folder, path) if known and path else True
+        matches = await gov.directory.named(caller.actor, user) if user else ()
+        where = await gov.sync.path_known(desired, folder, path) if known and path else True
     except NextcloudError as exc:
         return render(caller, "message.html", "matrix", status=502, message=unread(caller, exc)["flash"])
     person = matches[0] if len(matches) == 1 else None

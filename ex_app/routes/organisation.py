@@ -20,7 +20,7 @@ from lib.core.policy import (
     can_edit_org,
 )
 from lib.core.slugs import is_slug
-from lib.i18n import error_text, say
+from lib.i18n import error_text, organisation_error, say
 from lib.services.governance import Governance
 from lib.services.organisation import AdoptionChanged
 from lib.services.setup import Stage
@@ -254,7 +254,7 @@ def org_from_yaml(caller: Caller, text: str) -> Organisation:
     try:
         return orgfile.org_from_data(data)
     except InvalidOrganisation as exc:
-        message = caller._("%(field)s: %(error)s", field=exc.field, error=error_text(caller.lang, exc))
+        message = organisation_error(caller.lang, exc, org_yaml.line_of(text, exc.field))
         raise FieldError("yaml_text", message) from exc
 
 

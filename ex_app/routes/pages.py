@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse
 
 from lib.core.explain import reach
 from lib.core.model import ROLE_RIGHT, Right, Role, WorkingGroup
 from lib.core.paging import page_number, paginate, search
-from lib.core.policy import can_request, can_search_people, can_view_person, sees_emails
-from lib.core.request_kinds import EVERY_GROUP, FINAL_STATES, AccessRequest, RequestKind, RequestState
+from lib.core.policy import can_request, can_view_person
+from lib.core.request_kinds import EVERY_GROUP, RequestKind
 from lib.services.governance import Governance, GroupSummary
 
 from ..deps import Caller, CallerDep, GovDep
@@ -100,14 +98,11 @@ async def render_group(
     asked = [m for m in (changing, renewing) if m is not None]
     a = caller.actor
     may_request = bool(can_request(a, RequestKind.ADD_MEMBER, slug))
-    waiting = waiting_for(gov, slug) if may_request else {}
+    waiting = gov.requests.waiting_for(slug) if may_request else {}
     newcomers = sorted(who for who in waiting if who not in {m.user for m in members})
     names = await gov.display_names({m.user for m in (*shown.items, *asked)} | set(newcomers))
     ctx.setdefault("values", {})
-    svc = gov.requests
-    now = svc.now()
-    pending = svc.repo.for_group(slug, {RequestState.PENDING}) if slug in a.member_of else []
-    open_to_objection = [r for r in pending if r.objection_open(now)]  # members may object
+    open_to_objection = gov.requests.open_to_objection(a, slug)  # members may object
     return render(
         caller, "group.html", "groups", status=status, wg=wg, shown=shown, names=names, changing=changing,
         params={"page": str(shown.number)} if shown.number > 1 else {},
@@ -116,22 +111,8 @@ async def render_group(
         roles=[r.value for r in Role],
         folder_rights=folder_rights(caller, wg, {g.slug: g.name for g in gov.org().working_groups}),
         objectable=open_to_objection, renewing=renewing, **ctx,
+        may_view_person=lambda u: bool(can_view_person(a, u)),  # the name links to the person page
     )  # fmt: skip
-
-
-def waiting_for(gov: Governance, slug: str) -> dict[str, list[AccessRequest]]:
-    """Person (account or invited e-mail) -> the group's unfinished requests about them: shown beside
-    them, as a new request about them would be refused while one waits (issue 15)."""
-    found: dict[str, list[AccessRequest]] = {}
-    unfinished = set(RequestState) - FINAL_STATES
-    for req in gov.requests.repo.for_group(slug, unfinished):
-        for line in req.lines:
-            found.setdefault(line.who, []).append(req)
-    members = {m.user for m in gov.org().members_of(slug)}
-    for req in gov.requests.repo.for_group(EVERY_GROUP, unfinished):  # members leaving the association
-        for user in req.people & members:
-            found.setdefault(user, []).append(req)
-    return found
 
 
 @router.get("/groups/{slug}", response_class=HTMLResponse)
@@ -159,17 +140,7 @@ async def people(
     ``users`` is the add form's comma-separated field (the last name is searched), ``user`` the
     explain box's field: htmx sends the input's own name.
     """
-    a = caller.actor
-    decision = can_search_people(a)
-    if not decision:
-        raise HTTPException(403, caller._(decision.reason))
-    query = (q or user or users.split(",")[-1]).strip()
-    found = await gov.gateway.search_users(query, limit=10) if len(query) >= 1 else []
-    if not (a.facilitates or a.operates):
-        org = gov.org()
-        found = [u for u in found if org.memberships_of(u.uid)]
-    if not sees_emails(a):
-        found = [replace(u, email="") for u in found]
+    found = await gov.directory.search(caller.actor, q or user or users.split(",")[-1])
     return HTMLResponse(_OPTIONS.render(people=found), headers={"Cache-Control": "no-store"})
 
 
@@ -184,23 +155,19 @@ async def render_person(
     """Everything a person can reach and why: their groups with end dates, then each folder and
     sub-folder with their right there (the desired state, as on the explanation page); for the
     operations team, the form asking to take them out of every group, or the request already open."""
-    decision = can_view_person(caller.actor, uid)
-    if not decision:
-        raise HTTPException(403, caller._(decision.reason))
+    account = await gov.directory.account(caller.actor, uid)  # refused to whoever may not see it
     org = gov.org()
-    account = await gov.gateway.get_user(uid)
     memberships = org.memberships_of(uid)
     if account is None and not memberships:
         raise HTTPException(404, caller._("Nobody has the account “%(user)s”.", user=uid))
     groups = {wg.slug: wg.name for wg in org.working_groups}
     reached = reach(org, gov.sync.desired(org), uid)
     may_offboard = bool(memberships) and bool(can_request(caller.actor, RequestKind.OFFBOARD, EVERY_GROUP))
-    unfinished = gov.requests.repo.for_group(EVERY_GROUP, set(RequestState) - FINAL_STATES)
-    leaving = [r for r in unfinished if uid in r.people]  # one at a time: its link instead of the form
+    leaving = gov.requests.leaving(uid)  # one at a time: its link instead of the form
     return render(
         caller, "person.html", "matrix" if caller.actor.reads_all else "groups", status=status, uid=uid,
         name=account.display_name if account else uid, memberships=memberships, group_names=groups,
         reached=reached, role_labels={r.value: caller._(label) for r, label in ROLE_LABELS.items()},
         right_text=lambda bits: right_text(caller, bits), may_offboard=may_offboard,
-        leaving=leaving[0] if leaving else None, **ctx,
+        leaving=leaving, **ctx,
     )  # fmt: skip

@@ -29,13 +29,14 @@ from lib.core.request_kinds import (
     RequestLine,
     RequestState,
 )
-from lib.i18n import error_text
+from lib.i18n import error_text, people_in
 from lib.services.decision_links import LinkOutcome, LinkResult
 from lib.services.requests import RequestService
 
 from ..deps import Caller, CallerDep, GovDep, WriterDep, writer_allowed
 from ..errors import status_for
 from ..render import render
+from .answers import refused
 from .pages import render_group, render_person
 
 CHANGE_KINDS = {"change_role", "remove_member"}  # the group page's change form, shown again on an error
@@ -86,7 +87,7 @@ async def _detail(
         *(t.actor for t in req.history),
         *(o.member for o in req.objections),
     }
-    names = await svc.ctx.display_names(people)
+    names = await svc.names(people)
     if req.state in UNDECIDED_STATES and can_decide(a, req):
         try:
             plan, plan_text = await svc.preview_text(req, caller.lang)
@@ -98,7 +99,7 @@ async def _detail(
         return render(
             caller, "message.html", "mine", status=403, message=caller._("You may not see this request.")
         )
-    wg = svc.ctx.org().group(req.group)
+    wg = svc.org().group(req.group)
     ctx.setdefault("group_names", {req.group: wg.name} if wg else {})
     return render(
         caller, "request.html", "decide" if a.is_operations else "mine", status=status, req=req, plan=plan,
@@ -109,26 +110,24 @@ async def _detail(
 async def _listed(svc: RequestService, requests: list[AccessRequest]) -> dict[str, Any]:
     """Names for a list of requests: people by display name, groups by name (not ids and slugs)."""
     uids = {u for r in requests for u in (r.requester, *(ln.user for ln in r.lines if ln.user))}
-    groups = {wg.slug: wg.name for wg in svc.ctx.org().working_groups}
-    return {"names": await svc.ctx.display_names(uids), "group_names": groups}
+    groups = {wg.slug: wg.name for wg in svc.org().working_groups}
+    return {"names": await svc.names(uids), "group_names": groups}
 
 
 @router.get("/ui/requests", response_class=HTMLResponse)
 async def my_requests(caller: CallerDep, svc: RequestsDep) -> HTMLResponse:
     """The caller's requests, and the joins waiting for someone: the caller, as a facilitator of the
     group (their queue), or, for the operations team, the group's facilitators (issue 15)."""
-    a, now = caller.actor, svc.now()
-    mine = svc.repo.by_requester(caller.uid)
-    joins = svc.repo.in_states({RequestState.AWAITING_FACILITATOR})
-    for_me = [r for r in joins if steps(a, r, now)["accept"]]
-    for_others = [r for r in joins if a.operates and r not in for_me]
-    org = svc.ctx.org()
+    a = caller.actor
+    mine = svc.mine(a)
+    for_me, for_others = svc.joins(a)
+    org = svc.org()
     awaited = {
         r.group: sorted(m.user for m in org.members_of(r.group) if m.role is Role.FACILITATOR)
         for r in for_others
     }
     listed = await _listed(svc, [*mine, *for_me, *for_others])
-    listed["names"] |= await svc.ctx.display_names({u for users in awaited.values() for u in users})
+    listed["names"] |= await svc.names({u for users in awaited.values() for u in users})
     return render(
         caller, "requests.html", "mine", requests=mine, for_me=for_me, for_others=for_others, awaited=awaited,
         **listed,
@@ -142,15 +141,9 @@ async def request_page(rid: int, caller: CallerDep, svc: RequestsDep) -> HTMLRes
 
 @router.get("/ui/decide", response_class=HTMLResponse)
 async def to_decide(caller: CallerDep, svc: RequestsDep) -> HTMLResponse:
-    if not can_see_decisions(caller.actor):
-        return render(
-            caller,
-            "message.html",
-            "decide",
-            status=403,
-            message=caller._("Only the operations team decides."),
-        )
-    pending = svc.repo.in_states({RequestState.PENDING, RequestState.FAILED})
+    if not (allowed := can_see_decisions(caller.actor)):
+        return refused(caller, allowed, "decide")  # the 403 page of every other refusal, with its heading
+    pending = svc.to_decide(caller.actor)
     return render(caller, "decide.html", "decide", requests=pending, **await _listed(svc, pending))
 
 
@@ -193,8 +186,8 @@ async def submit(
             "until": until,
             "justification": justification,
         }
-        wg = svc.ctx.org().group(group)
-        names = await svc.ctx.display_names({u.strip() for u in users.split(",") if u.strip()})
+        wg = svc.org().group(group)
+        names = await svc.names({u.strip() for u in users.split(",") if u.strip()})
         message = error_text(caller.lang, exc, {**names, **({wg.slug: wg.name} if wg else {})})
         if wg is None:
             return render(caller, "message.html", "groups", status=422, message=message)
@@ -260,7 +253,7 @@ async def act(
     try:
         await step(caller.actor, rid, *args)
     except GovernanceError as exc:
-        message = error_text(caller.lang, exc)
+        message = error_text(caller.lang, exc, await svc.names(people_in(exc)))
         if isinstance(exc, InvalidRequest) and exc.field == "reason" and action in ("reject", "object"):
             return await _detail(
                 caller, svc, rid, status=status_for(exc), errors={action: message}, values={action: reason},
@@ -283,7 +276,7 @@ async def from_notification(
     the answer is a complete page: the outcome, or the reason form, and a link to the request.
     """
     outcome = await svc.decide_from_link(caller.actor, decision, rid, t)
-    names = await svc.ctx.display_names({outcome.request.requester} if outcome.request else set())
+    names = await svc.names({outcome.request.requester} if outcome.request else set())
     return _action_page(caller, svc, rid, outcome, t, names)
 
 
@@ -299,7 +292,7 @@ async def reject_from_notification(
     hidden field, is this POST's CSRF protection (signed, single use, bound to this operator and
     this request; consumed only when the rejection is saved)."""
     outcome = await svc.reject_from_link(caller.actor, rid, t, reason)
-    names = await svc.ctx.display_names({outcome.request.requester} if outcome.request else set())
+    names = await svc.names({outcome.request.requester} if outcome.request else set())
     return _action_page(caller, svc, rid, outcome, t, names)
 
 
@@ -320,7 +313,7 @@ def _action_page(
     caller: Caller, svc: RequestService, rid: int, outcome: LinkOutcome, token: str, names: dict[str, str]
 ) -> HTMLResponse:
     """The small complete page a decision link answers (templates/action.html)."""
-    req, settings = outcome.request, svc.ctx.settings
+    req, settings = outcome.request, svc.settings
     status = LINK_STATUS.get(outcome.result, 409)
     reason_error = ""
     if outcome.result is LinkResult.REASON_NEEDED and outcome.error is not None:
@@ -330,7 +323,7 @@ def _action_page(
             if not outcome.reason.strip()
             else caller._("The reason is too long: at most %(n)s characters.", n=MAX_JUSTIFICATION)
         )
-    group = svc.ctx.org().group(req.group) if req else None
+    group = svc.org().group(req.group) if req else None
     group_name = group.name if group else (req.new_group_name or req.group if req else "")
     response = render(
         caller, "action.html", "decide", status=status, outcome=outcome, result=outcome.result.value,

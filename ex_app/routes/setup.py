@@ -123,7 +123,7 @@ async def setup_from_template(
         text = caller._("Governance is already set up: change the organisation from its page.")
         return _message(caller, 409, text)
     form = TemplateForm(name, group_name, folder)
-    current = gov.orgs.version()
+    current = gov.organisation.version()
     try:
         new_org = await gov.setup.template(form, users)
     except SetupError as exc:
@@ -187,7 +187,7 @@ async def save_operations(
         return _refused(caller, decision)
     if gov.setup.stage() is Stage.EMPTY:
         return _message(caller, 409, caller._("Set the organisation up first."))
-    current = gov.orgs.version()
+    current = gov.organisation.version()
     try:
         people = await gov.setup.accounts(users)
         new_org = with_operations(gov.org(), people)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -137,7 +138,7 @@ async def stats_page(caller: CallerDep, gov: GovDep, q: str = "", page: int = 1)
     if not decision:
         return refused(caller, decision, "stats")
     org, today = gov.org(), gov.today()
-    months, median = request_stats(gov.requests.repo.all_rows())
+    months, median = request_stats(await asyncio.to_thread(gov.requests.history, caller.actor))
     figures = org_figures(org, today)
     soon = figures.soon
     names = await gov.display_names({m.user for m in soon})

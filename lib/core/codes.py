@@ -31,6 +31,26 @@ REQUEST_DUPLICATE_GROUP = "request.duplicate_group"
 REQUEST_DUPLICATE_OFFBOARD = "request.duplicate_offboard"
 REQUEST_IN_NO_GROUP = "request.in_no_group"
 REQUEST_LAST_OPERATOR = "request.last_operator"
+REQUEST_CONCURRENT = "request.concurrent"  # raised by lib/services/requests.py (AlreadyDecided)
+
+# A step the request's current state no longer allows (lib/core/requests.py ``_require``): what happened
+# to it, and by whom when someone decided (``{by}``, an account id the page turns into a name).
+REQUEST_NOW_PENDING = "request.now.pending"
+REQUEST_NOW_AWAITING_FACILITATOR = "request.now.awaiting_facilitator"
+REQUEST_NOW_APPROVED = "request.now.approved"
+REQUEST_NOW_APPROVED_BY = "request.now.approved_by"
+REQUEST_NOW_AWAITING_ACCOUNT = "request.now.awaiting_account"
+REQUEST_NOW_AWAITING_ACCOUNT_BY = "request.now.awaiting_account_by"
+REQUEST_NOW_APPLYING = "request.now.applying"
+REQUEST_NOW_APPLYING_BY = "request.now.applying_by"
+REQUEST_NOW_APPLIED = "request.now.applied"
+REQUEST_NOW_APPLIED_BY = "request.now.applied_by"
+REQUEST_NOW_REJECTED = "request.now.rejected"
+REQUEST_NOW_REJECTED_BY = "request.now.rejected_by"
+REQUEST_NOW_CANCELLED = "request.now.cancelled"
+REQUEST_NOW_CANCELLED_BY = "request.now.cancelled_by"
+REQUEST_NOW_FAILED = "request.now.failed"
+REQUEST_NOW_EXPIRED = "request.now.expired"
 
 # Policy (lib/core/policy.py)
 POLICY_ALLOWED = "policy.allowed"
@@ -68,6 +88,33 @@ MESSAGES: dict[str, str] = {
     ORGANISATION_INVALID: "The organisation is not valid: {message}",
     REQUEST_INVALID: "The request is not valid: {message}",
     REQUEST_ILLEGAL_TRANSITION: "This request cannot take this step in its current state.",
+    REQUEST_CONCURRENT: "Someone else decided this request at the same moment. Reload to see the outcome.",
+    REQUEST_NOW_PENDING: "This request is still waiting for the operations team to decide.",
+    REQUEST_NOW_AWAITING_FACILITATOR: (
+        "This request is still waiting for a facilitator of the group to accept it."
+    ),
+    REQUEST_NOW_APPROVED: "This request was already approved; nothing more to do.",
+    REQUEST_NOW_APPROVED_BY: "This request was already approved by {by}; nothing more to do.",
+    REQUEST_NOW_AWAITING_ACCOUNT: (
+        "This request was already approved; it now waits for the invited people to have an account."
+    ),
+    REQUEST_NOW_AWAITING_ACCOUNT_BY: (
+        "This request was already approved by {by}; it now waits for the invited people to have an account."
+    ),
+    REQUEST_NOW_APPLYING: "This request was already approved and is being applied; nothing more to do.",
+    REQUEST_NOW_APPLYING_BY: (
+        "This request was already approved by {by} and is being applied; nothing more to do."
+    ),
+    REQUEST_NOW_APPLIED: "This request was already approved and applied; nothing more to do.",
+    REQUEST_NOW_APPLIED_BY: "This request was already approved by {by} and applied; nothing more to do.",
+    REQUEST_NOW_REJECTED: "This request was already rejected; nothing more to do.",
+    REQUEST_NOW_REJECTED_BY: "This request was already rejected by {by}; nothing more to do.",
+    REQUEST_NOW_CANCELLED: "This request was already cancelled; nothing more to do.",
+    REQUEST_NOW_CANCELLED_BY: "This request was already cancelled by {by}; nothing more to do.",
+    REQUEST_NOW_FAILED: (
+        "Applying this request failed; the operations team can try again from the request's page."
+    ),
+    REQUEST_NOW_EXPIRED: "This request expired: nobody decided in time. Ask again if it is still needed.",
     REQUEST_SELF_APPROVAL: "Nobody may decide on their own request.",
     REQUEST_SELF_ACCEPTANCE: "A person cannot accept their own request to join a group.",
     REQUEST_NOT_REQUESTER: "Only the person who asked may cancel a request.",
@@ -147,3 +194,23 @@ STATE_TEXT: dict[str, str] = {
     "expired": "expired",
     "awaiting_account": "waiting for the invited person's account",
 }
+
+# The sentence for a request now in this state (``{by}``: whoever took it there, when known).
+NOW_IN_STATE: dict[str, tuple[str, str]] = {
+    "pending": (REQUEST_NOW_PENDING, REQUEST_NOW_PENDING),
+    "awaiting_facilitator": (REQUEST_NOW_AWAITING_FACILITATOR, REQUEST_NOW_AWAITING_FACILITATOR),
+    "approved": (REQUEST_NOW_APPROVED, REQUEST_NOW_APPROVED_BY),
+    "awaiting_account": (REQUEST_NOW_AWAITING_ACCOUNT, REQUEST_NOW_AWAITING_ACCOUNT_BY),
+    "applying": (REQUEST_NOW_APPLYING, REQUEST_NOW_APPLYING_BY),
+    "applied": (REQUEST_NOW_APPLIED, REQUEST_NOW_APPLIED_BY),
+    "rejected": (REQUEST_NOW_REJECTED, REQUEST_NOW_REJECTED_BY),
+    "cancelled": (REQUEST_NOW_CANCELLED, REQUEST_NOW_CANCELLED_BY),
+    "failed": (REQUEST_NOW_FAILED, REQUEST_NOW_FAILED),
+    "expired": (REQUEST_NOW_EXPIRED, REQUEST_NOW_EXPIRED),
+}
+
+
+def now_in_state(state: str, by: str = "") -> str:
+    """The code saying what became of a request now in ``state``; the generic one for a state not listed."""
+    plain, with_by = NOW_IN_STATE.get(state, (REQUEST_ILLEGAL_TRANSITION, REQUEST_ILLEGAL_TRANSITION))
+    return with_by if by else plain

@@ -42,16 +42,22 @@ class InvalidRequest(GovernanceError):
 
 
 class IllegalTransition(GovernanceError):
-    """A request cannot take this step from its current state (or not by this person, or not yet)."""
+    """A request cannot take this step from its current state (or not by this person, or not yet).
+
+    With no ``code`` of its own, the step is refused because of the state the request is now in: the
+    code then says what became of it ("already approved by {by}", lib/core/codes.py ``now_in_state``),
+    ``by`` being whoever took it there (an account id; empty for the app's own steps or if unknown).
+    """
 
     def __init__(
         self,
         request_id: int | None,
         from_state: str,
         action: str,
-        code: str = codes.REQUEST_ILLEGAL_TRANSITION,
+        code: str = "",
         reason: str = "",
         params: dict[str, object] | None = None,
+        by: str = "",
     ) -> None:
         ref = f"Request #{request_id}" if request_id is not None else "This request"
         why = reason or f"it is {codes.STATE_TEXT.get(from_state, from_state)}"
@@ -59,8 +65,11 @@ class IllegalTransition(GovernanceError):
         self.request_id = request_id
         self.from_state = from_state
         self.action = action
-        self.code = code
+        self.by = by
+        self.code = code or codes.now_in_state(str(from_state), by)
         self.params = dict(params or {})  # fill the code's sentence (lib/core/codes.py)
+        if by and not code:
+            self.params.setdefault("by", by)
 
 
 class Forbidden(GovernanceError):

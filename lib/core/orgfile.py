@@ -1,7 +1,8 @@
 """An Organisation as plain data (dict, list, str, bool) and back, for YAML export and import.
 
 Reading validates everything a hand-edited file can get wrong and raises
-:class:`InvalidOrganisation` naming the field (``working_groups[2].grants[0].group``).
+:class:`InvalidOrganisation` naming the field (``working_groups[2].grants[0].group``), which
+lib/core/orgfile_places.py says in words for the reader ("working group 3, folder access 1 (group)").
 Rights are written by name (``consult``), dates as ISO strings; default values are left out.
 """
 
@@ -148,7 +149,7 @@ def _claim(seen: dict[str, Any], gid: str, field: str, admin_message: str, detai
     if other != field + detail:
         raise InvalidOrganisation(
             field,
-            _("its Nextcloud group “%(gid)s” is already the one of %(other)s"),
+            _("its Nextcloud group “%(gid)s” is already the one given in %(other)s"),
             {"gid": gid, "other": other},
         )
 
@@ -168,7 +169,9 @@ def _working_groups(items: list[Any]) -> tuple[WorkingGroup, ...]:
             raise InvalidOrganisation(f"{field}.slug", _("use 1 to 40 lowercase letters, digits or hyphens"))
         if any(wg.slug == slug for wg in groups):
             raise InvalidOrganisation(
-                f"{field}.slug", _("duplicate working group “%(slug)s”"), {"slug": slug}
+                f"{field}.slug",
+                _("another working group already has the identifier “%(slug)s”"),
+                {"slug": slug},
             )
         wg = WorkingGroup(
             slug=slug,
@@ -183,7 +186,9 @@ def _working_groups(items: list[Any]) -> tuple[WorkingGroup, ...]:
         )
         if any(other.folder == wg.folder for other in groups):
             raise InvalidOrganisation(
-                f"{field}.mount_point", _("folder “%(folder)s” is already used"), {"folder": wg.folder}
+                f"{field}.mount_point",
+                _("the folder “%(folder)s” already belongs to another working group"),
+                {"folder": wg.folder},
             )
         groups.append(wg)
     return tuple(groups)
@@ -195,7 +200,7 @@ def _grant(data: Any, field: str) -> Grant:
     if right not in RIGHTS:
         raise InvalidOrganisation(
             f"{field}.right",
-            _("unknown right “%(right)s”, use one of %(choices)s"),
+            _("there is no right “%(right)s”; use one of %(choices)s"),
             {"right": str(right), "choices": ", ".join(RIGHTS)},
         )
     return Grant(
@@ -211,11 +216,13 @@ def _membership(data: Any, slugs: set[str], field: str) -> Membership:
         if role not in ROLES:
             raise InvalidOrganisation(
                 f"{field}.role",
-                _("unknown role “%(role)s”, use one of %(choices)s"),
+                _("there is no role “%(role)s”; use one of %(choices)s"),
                 {"role": str(role), "choices": ", ".join(ROLES)},
             )
     elif group not in ORG_GROUPS:
-        raise InvalidOrganisation(f"{field}.group", _("unknown group “%(group)s”"), {"group": str(group)})
+        raise InvalidOrganisation(
+            f"{field}.group", _("there is no working group “%(group)s”"), {"group": str(group)}
+        )
     elif role is not None:
         raise InvalidOrganisation(f"{field}.role", _("organisation-wide groups have no role"))
     until = _date(raw.get("until"), f"{field}.until")
@@ -228,21 +235,23 @@ def _check_ref(ref: str, slugs: set[str], field: str) -> None:
         return
     if not slash and ref in ORG_GROUPS:
         return
-    raise InvalidOrganisation(field, _("unknown group “%(group)s”"), {"group": str(ref)})
+    raise InvalidOrganisation(field, _("there is no group “%(group)s”"), {"group": str(ref)})
 
 
 def _mapping(data: Any, field: str, allowed: set[str]) -> dict[str, Any]:
     if not isinstance(data, dict):
-        raise InvalidOrganisation(field, _("must be a mapping"))
+        raise InvalidOrganisation(field, _("must be written as names and values (name: value)"))
     unknown = sorted(str(k) for k in data if k not in allowed)
     if unknown:
-        raise InvalidOrganisation(field, _("unknown key(s) %(keys)s"), {"keys": ", ".join(unknown)})
+        raise InvalidOrganisation(
+            field, _("nothing called %(keys)s is expected here"), {"keys": ", ".join(unknown)}
+        )
     return data
 
 
 def _list(data: Any, field: str) -> list[Any]:
     if not isinstance(data, list):
-        raise InvalidOrganisation(field, _("must be a list"))
+        raise InvalidOrganisation(field, _("must be a list (one line per item, starting with “- ”)"))
     return data
 
 

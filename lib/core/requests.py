@@ -256,7 +256,16 @@ object = object_to  # noqa: A001
 
 def _require(request: AccessRequest, action: str, *states: RequestState) -> None:
     if request.state not in states:
-        raise IllegalTransition(request.id, request.state, action)
+        raise IllegalTransition(request.id, request.state, action, by=_taken_there_by(request))
+
+
+def _taken_there_by(request: AccessRequest) -> str:
+    """Who brought the request to its state, for "already approved by Malik Benali": the person who
+    cancelled it, else whoever decided it; nobody for the app's own steps (expiry)."""
+    last = request.history[-1] if request.history else None
+    if request.state is S.CANCELLED:
+        return last.actor if last and last.actor != SYSTEM_ACTOR else ""
+    return request.decided_by
 
 
 def _not_own(request: AccessRequest, actor: str, action: str) -> None:

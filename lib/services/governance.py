@@ -22,12 +22,14 @@ from lib.settings import Settings
 from lib.store.audit_repo import SqlAuditLog
 from lib.store.db import migrate
 from lib.store.journal import SqlJournal
-from lib.store.org_repo import OrgRepository, one_version_per_request
+from lib.store.org_repo import OrgRepository, one_version_per_request, version_seen
 
 from . import background
+from .audit_log import AuditService
 from .context import Context
 from .memo import Memo
 from .organisation import OrganisationService
+from .people import PeopleService
 from .requests import RequestService
 from .setup import SetupService
 from .sync import SyncService
@@ -59,6 +61,8 @@ class Governance:
         self.requests = RequestService(ctx, self.sync, clock)
         self.setup = SetupService(ctx, self.sync)
         self.organisation = OrganisationService(ctx, self.sync)
+        self.directory = PeopleService(ctx)
+        self.audit_log = AuditService(ctx)
         self._tasks: list[asyncio.Task[None]] = []
         self._summaries: Memo[list[GroupSummary]] = Memo()
 
@@ -101,15 +105,20 @@ class Governance:
     def migrate(self) -> None:
         migrate(self.engine)
 
+    def begin_request(self) -> None:
+        """One HTTP request begins: the organisation's version is read once for all of it."""
+        one_version_per_request()
+
     def caller(self, uid: str, is_admin: bool = False) -> tuple[Actor, int]:
         """The caller's role, and the requests awaiting operations if they operate (their badge).
 
-        Called once per HTTP request: one query for both, and the organisation's version it read
-        holds for the rest of the request (lib/store/org_repo.one_version_per_request).
+        Called once per HTTP request, in a worker thread (database work stays off the event loop):
+        one query for both, and the organisation's version it read holds for the rest of the request
+        (lib/store/org_repo.one_version_per_request, begun by the request before the thread).
         ``is_admin``: Nextcloud says the caller is an administrator (``self.setup.is_admin``).
         """
         version, pending = self.orgs.version_and(self.requests.repo.count_query(AWAITING_OPERATIONS))
-        one_version_per_request(version)
+        version_seen(version)
         actor = replace(self.actor(uid), is_admin=True) if is_admin else self.actor(uid)
         return actor, pending if actor.operates else 0
 

@@ -12,6 +12,7 @@ from typing import Literal
 
 from babel.dates import format_date
 
+from lib.core import codes
 from lib.core import requests as machine
 from lib.core.errors import GovernanceError, InvalidRequest, InvalidToken
 from lib.core.faults import ConcurrentUpdate, StaleOrganisation
@@ -25,8 +26,11 @@ from lib.core.policy import (
     can_decide,
     can_object,
     can_request,
+    can_see_decisions,
+    can_view_stats,
     can_withdraw_invitation,
     require,
+    steps,
 )
 from lib.core.request_checks import not_duplicate
 from lib.core.request_kinds import (
@@ -39,6 +43,7 @@ from lib.core.request_kinds import (
 )
 from lib.core.tokens import DecisionClaim, make_decision_token, read_decision_token
 from lib.i18n import gettext
+from lib.settings import Settings
 from lib.store.org_repo import one_version_per_request
 
 from . import decision_links as links
@@ -61,10 +66,10 @@ class UnknownRequest(GovernanceError):
 
 
 class AlreadyDecided(GovernanceError):
-    code = "request.concurrent"
+    code = codes.REQUEST_CONCURRENT
 
     def __init__(self) -> None:
-        super().__init__("Someone else decided this request at the same moment. Reload to see the outcome.")
+        super().__init__(codes.MESSAGES[codes.REQUEST_CONCURRENT])
 
 
 class RequestService:
@@ -77,6 +82,63 @@ class RequestService:
         self._key = hashlib.sha256(b"governance-links:" + ctx.settings.app_secret.encode()).digest()
 
     # ---- reading ----------------------------------------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        return self.ctx.settings
+
+    def org(self) -> Organisation:
+        return self.ctx.org()
+
+    async def names(self, uids: set[str]) -> dict[str, str]:
+        """Display names of the people a page about requests shows."""
+        return await self.ctx.display_names(uids)
+
+    def mine(self, actor: Actor) -> list[AccessRequest]:
+        return self.repo.by_requester(actor.uid)
+
+    def joins(self, actor: Actor) -> tuple[list[AccessRequest], list[AccessRequest]]:
+        """Join requests waiting for a facilitator: those ``actor`` may accept (their queue), and
+        for the operations team, the others (to see what awaits whom)."""
+        now, waiting = self.now(), self.repo.in_states({RequestState.AWAITING_FACILITATOR})
+        for_me = [r for r in waiting if steps(actor, r, now)["accept"]]
+        return for_me, [r for r in waiting if actor.operates and r not in for_me]
+
+    def to_decide(self, actor: Actor) -> list[AccessRequest]:
+        """What waits for the operations team: new requests, and failed ones to retry."""
+        require(can_see_decisions(actor))
+        return self.repo.in_states({RequestState.PENDING, RequestState.FAILED})
+
+    def waiting_for(self, slug: str) -> dict[str, list[AccessRequest]]:
+        """Person (account or invited e-mail) -> the group's unfinished requests about them: shown
+        beside them, as a new request about them would be refused while one waits (issue 15)."""
+        found: dict[str, list[AccessRequest]] = {}
+        unfinished = set(RequestState) - machine.FINAL_STATES
+        for req in self.repo.for_group(slug, unfinished):
+            for line in req.lines:
+                found.setdefault(line.who, []).append(req)
+        members = {m.user for m in self.ctx.org().members_of(slug)}
+        for req in self.repo.for_group(EVERY_GROUP, unfinished):  # members leaving the association
+            for user in req.people & members:
+                found.setdefault(user, []).append(req)
+        return found
+
+    def open_to_objection(self, actor: Actor, slug: str) -> list[AccessRequest]:
+        """The group's pending requests whose objection window is open, for its members."""
+        if slug not in actor.member_of:
+            return []
+        now = self.now()
+        return [r for r in self.repo.for_group(slug, {RequestState.PENDING}) if r.objection_open(now)]
+
+    def leaving(self, uid: str) -> AccessRequest | None:
+        """The unfinished request taking ``uid`` out of every group, if there is one."""
+        unfinished = self.repo.for_group(EVERY_GROUP, set(RequestState) - machine.FINAL_STATES)
+        return next((r for r in unfinished if uid in r.people), None)
+
+    def history(self, actor: Actor) -> list[tuple[str, str, datetime, datetime]]:
+        """(kind, state, created, updated) of every request, for the statistics."""
+        require(can_view_stats(actor))
+        return self.repo.all_rows()
 
     def get(self, rid: int) -> AccessRequest:
         found = self.repo.get(rid)

@@ -22,6 +22,7 @@ from lib.core.state import NextcloudState
 from .apply import ApplyResult, apply_plan
 from .context import Context
 from .memo import Memo
+from .plan_text import PlanText, plan_text
 from .readings import Readings
 
 
@@ -216,6 +217,18 @@ class SyncService:
         result = await self.run(run_id, actor)
         self._after_apply(snap, org, result)
         return current, result
+
+    async def words(self, snap: Snapshot, lang: str, limit: int | None = None) -> PlanText:
+        """The repair ``snap`` would make, in words for a reader of ``lang`` (its first ``limit`` changes)."""
+        return await plan_text(self.ctx, snap.plan, snap.actual, lang, limit, owned=snap.managed)
+
+    async def path_known(self, desired: NextcloudState, folder: str, path: str) -> bool | None:
+        """True for a path the organisation rules (or above one: applying creates it), else whether
+        Nextcloud has it (None: the app's account does not see the folder, so nobody can say)."""
+        ruled = desired.folders[folder].rules
+        if any(p == path or p.startswith(path + "/") for p in ruled):
+            return True
+        return await self.ctx.gateway.path_exists(folder, path)
 
     async def run(self, run_id: str, actor: str, request_id: int | None = None) -> ApplyResult:
         """Apply what the journal holds for ``run_id`` (begun by the caller, checked before)."""

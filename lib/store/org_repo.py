@@ -52,6 +52,16 @@ def one_version_per_request(version: int | None = None) -> None:
     _view.set(view)
 
 
+def version_seen(version: int) -> None:
+    """The request's version, read in a worker thread: the thread runs in a copy of the request's
+    context, so it fills in the view the request began (``one_version_per_request``) rather than
+    setting a new one that the request would never see."""
+    if (view := _view.get()) is not None:
+        view.version = version
+    else:
+        one_version_per_request(version)
+
+
 def _forget_view() -> None:
     if (view := _view.get()) is not None:
         view.version = None

@@ -29,7 +29,7 @@ SEE_FIELD = {
     "en": "The request was not sent: see the message next to the field.",
     "fr": "La demande n’a pas été envoyée : voyez le message à côté du champ.",
 }
-EN_ONLY = ("The request", "is not", "Nobody", "This is", "Use 1 to 40", "unknown group", "not valid")
+EN_ONLY = ("The request", "is not", "Nobody", "This is", "Use 1 to 40", "there is no", "not valid")
 
 
 def shown_as_words(page: Any, lang: str) -> str:
@@ -169,12 +169,12 @@ def test_a_duplicate_request_is_said_beside_the_people_with_a_link_to_the_first(
         (
             "fr",
             "working_groups:\n  - {slug: a, name: A}\nmemberships:\n  - {group: nulle-part, user: nora}\n",
-            "memberships[0].group : groupe « nulle-part » inconnu",
+            "Adhésion n° 1 (groupe), ligne 4 : il n’y a pas de groupe de travail « nulle-part ».",
         ),
         (
             "en",
             "working_groups:\n  - {slug: a, name: A}\nmemberships:\n  - {group: nulle-part, user: nora}\n",
-            "memberships[0].group: unknown group “nulle-part”",
+            "Membership 1 (group), line 4: there is no working group “nulle-part”.",
         ),
     ],
     ids=["unreadable-fr", "unreadable-en", "unknown-group-fr", "unknown-group-en"],
@@ -228,8 +228,12 @@ def test_a_bad_working_group_identifier_is_said_beside_it(person: Any, lang: str
 @pytest.mark.parametrize(
     ("lang", "uid", "expected"),
     [
-        ("fr", "lucas", "Cette demande ne peut pas passer à cette étape dans son état actuel."),
-        ("en", "paul", "This request cannot take this step in its current state."),
+        (
+            "fr",
+            "lucas",
+            "Cette demande a déjà été validée par Malik Benali et appliquée ; il n’y a plus rien à faire.",
+        ),
+        ("en", "paul", "This request was already approved by Malik Benali and applied; nothing more to do."),
     ],
 )
 def test_rejecting_a_request_approved_meanwhile_says_so_in_the_readers_language(
@@ -260,8 +264,22 @@ def test_rejecting_a_request_approved_meanwhile_says_so_in_the_readers_language(
 @pytest.mark.parametrize(
     ("lang", "uid", "sub", "texts"),
     [
-        ("fr", "dave", "/decide", ["Seule l'équipe opérationnelle décide.", "Retour aux groupes de travail"]),
-        ("en", "dave", "/decide", ["Only the operations team decides.", "Back to the working groups"]),
+        (
+            "fr",
+            "dave",
+            "/decide",
+            [
+                "Accès refusé",
+                "Seule l'équipe opérationnelle peut faire cela.",
+                "Retour aux groupes de travail",
+            ],
+        ),
+        (
+            "en",
+            "dave",
+            "/decide",
+            ["Not allowed", "Only the operations team may do this.", "Back to the working groups"],
+        ),
         ("fr", "dave", "/audit", ["Accès refusé", "Retour aux groupes de travail"]),
         ("en", "dave", "/audit", ["Not allowed", "Back to the working groups"]),
         ("fr", "alice", "/pas-de-page", ["Page introuvable", "Cette page n’existe pas."]),

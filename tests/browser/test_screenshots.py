@@ -44,8 +44,8 @@ PAGES: dict[str, tuple[str, str, int, str, str]] = {
     "person": ("sophie", "/person/yann", 200, "Yann Le Goff", "Yann Le Goff"),
     "settings": ("admin", "/settings", 200, "Settings", "Paramètres"),
     "setup": ("admin", "/setup", 200, "Set up Governance", "Mettre en place Gouvernance"),  # fresh install
-    "403": ("dave", "/decide", 403, "Only the operations team decides.",
-            "Seule l'équipe opérationnelle décide."),
+    "403": ("dave", "/decide", 403, "Only the operations team may do this.",
+            "Seule l'équipe opérationnelle peut faire cela."),
     "404": ("alice", "/no-such-page", 404, "Page not found", "Page introuvable"),
 }  # fmt: skip
 NAV = {"en": "Working groups", "fr": "Groupes de travail"}

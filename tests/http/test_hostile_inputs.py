@@ -42,7 +42,7 @@ def test_yaml_nested_thousands_deep_is_refused_next_to_the_field(demo: RunningAp
 
 def test_an_impossible_date_is_refused_next_to_the_field(demo: RunningApp) -> None:
     text = "name: X\nmemberships:\n  - {group: board, user: sophie, until: 2025-02-30}\n"
-    _refused_in_place(_import(demo, text), "memberships[0].until: must be a date (YYYY-MM-DD)")
+    _refused_in_place(_import(demo, text), "Membership 1 (end date), line 3: must be a date (YYYY-MM-DD).")
 
 
 def test_a_value_yaml_cannot_build_is_refused_with_its_line(demo: RunningApp) -> None:

@@ -20,7 +20,8 @@ def test_importing_a_file_that_maps_operations_to_admin_is_refused_and_changes_n
         r = c.post("/ui/organisation/import", data={"yaml_text": hijack})
         fr = running.client("claire", lang="fr").post("/ui/organisation/import", data={"yaml_text": hijack})
     assert r.status_code == 422
-    assert "naming.org_groups.operations: must not be Nextcloud&#39;s admin group" in r.text
+    assert "Naming (the group of the operations team), line " in r.text
+    assert ": must not be Nextcloud&#39;s admin group" in r.text
     assert 'id="err-import-yaml_text"' in r.text
     assert fr.status_code == 422 and "groupe admin de Nextcloud" in fr.text
     assert running.gov.orgs.version() == version and running.gov.org() == before

@@ -107,7 +107,8 @@ def test_a_rejection_without_reason_is_said_beside_the_reason_in_french(demo: Ru
             ["Page introuvable", "Cette page n’existe pas.", "Retour aux groupes"],
         ),
         ("en", "/ui/groups/no-such-group", 404, ["Page not found", "This working group does not exist."]),
-        ("fr", "/ui/decide", 403, ["Seule l'équipe opérationnelle décide."]),
+        ("fr", "/ui/decide", 403, ["Accès refusé", "Seule l'équipe opérationnelle peut faire cela."]),
+        ("en", "/ui/decide", 403, ["Not allowed", "Only the operations team may do this."]),
     ],
 )
 def test_refusals_are_pages_of_the_app_that_say_what_happened_and_where_to_go(
@@ -123,7 +124,14 @@ def test_refusals_are_pages_of_the_app_that_say_what_happened_and_where_to_go(
 
 @pytest.mark.parametrize(
     ("lang", "expected"),
-    [("fr", "working_groups : doit être une liste"), ("en", "working_groups: must be a list")],
+    [
+        (
+            "fr",
+            "Groupes de travail, ligne 1 : doit être une liste"
+            " (une ligne par élément, commençant par « - »).",
+        ),
+        ("en", "Working groups, line 1: must be a list (one line per item, starting with “- ”)."),
+    ],
 )
 def test_an_organisation_file_error_is_said_beside_the_file_in_the_readers_language(
     demo: RunningApp, lang: str, expected: str
@@ -140,4 +148,61 @@ def test_a_duplicate_working_group_in_the_file_is_named_in_french(demo: RunningA
     with demo.client("claire", "fr") as c:
         page = c.post("/ui/organisation/import", data={"yaml_text": text})
     said = html.unescape(field_error(page.text, "import", "yaml_text"))
-    assert said == "working_groups[1].slug : groupe de travail « a » en double"
+    assert said == (
+        "Groupe de travail n° 2 (identifiant), ligne 3 :"
+        " un autre groupe de travail a déjà l’identifiant « a »."
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "Membership 1 (group), line 5: there is no working group “nowhere”."),
+        ("fr", "Adhésion n° 1 (groupe), ligne 5 : il n’y a pas de groupe de travail « nowhere »."),
+    ],
+)
+def test_an_organisation_file_error_says_where_in_words_and_on_which_line(
+    demo: RunningApp, lang: str, expected: str
+) -> None:
+    text = (
+        "name: Coop\nworking_groups:\n  - {slug: com, name: Com}\n"
+        "memberships:\n  - {group: nowhere, user: nora}\n"
+    )
+    version = demo.gov.orgs.version()
+    with demo.client("claire", lang) as c:
+        page = c.post("/ui/organisation/import", data={"yaml_text": text})
+    assert page.status_code == 422
+    said = html.unescape(field_error(page.text, "import", "yaml_text"))
+    assert said == expected
+    assert "memberships[" not in html.unescape(page.text)
+    assert demo.gov.orgs.version() == version  # nothing imported
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "This request was already approved by Claire Dubois and applied; nothing more to do."),
+        (
+            "fr",
+            "Cette demande a déjà été validée par Claire Dubois et appliquée ; il n’y a plus rien à faire.",
+        ),
+    ],
+)
+def test_rejecting_a_request_another_operator_approved_says_who_approved_it(
+    demo: RunningApp, lang: str, expected: str
+) -> None:
+    with demo.client("alice", lang) as c:
+        data = {"kind": "add_member", "group": "communication", "users": "nora", "role": "contributor"}
+        sent = c.post("/ui/requests", data={**data, "justification": "Helps with the newsletter"})
+    rid = re.search(r"/ui/requests/(\d+)/", sent.text)
+    assert rid, sent.text
+    with demo.client("claire", lang) as c:
+        page = c.get(f"/ui/requests/{rid.group(1)}")
+        checksum = re.search(r'name="checksum" value="([0-9a-f]+)"', page.text)
+        assert checksum, page.text
+        assert c.post(f"/ui/requests/{rid.group(1)}/approve", data={"checksum": checksum.group(1)}).is_success
+    with demo.client("malik", lang) as c:
+        late = c.post(f"/ui/requests/{rid.group(1)}/reject", data={"reason": "Not this time"})
+    assert late.status_code == 409
+    assert expected in html.unescape(late.text)
+    assert "current state" not in late.text and "état actuel" not in late.text

@@ -286,7 +286,7 @@ def test_an_import_file_upload_that_is_not_valid_is_refused_in_place(app: Runnin
             data={"yaml_text": "name: X\nworking_groups:\n  - slug: Bad!\n    name: B\n"},
         )
     assert broken.status_code == 422 and "This is not valid YAML" in broken.text
-    assert wrong.status_code == 422 and "working_groups[0].slug" in wrong.text
+    assert wrong.status_code == 422 and "Working group 1 (identifier), line 3: use 1 to 40" in wrong.text
     assert 'id="err-import-yaml_text"' in wrong.text
     assert app.gov.orgs.version() == version
 

@@ -3,6 +3,7 @@ adapters beside; the core imports no framework and does no I/O."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -36,3 +37,36 @@ def test_a_broken_contract_is_noticed(tmp_path: Path) -> None:
         env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
     )  # fmt: skip
     assert done.returncode != 0 and "BROKEN" in done.stdout
+
+
+STORES = {"ctx", "orgs", "audit", "gateway", "journal", "engine", "unit", "repo"}
+
+
+def reaches_past_services(source: str) -> list[str]:
+    """``gov.orgs.save(...)``, ``svc.repo.get(...)``: a route touching a store or Nextcloud itself."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr in STORES:
+            base = node.value
+            while isinstance(base, ast.Attribute):
+                base = base.value
+            if isinstance(base, ast.Name) and base.id in {"gov", "svc"}:
+                found.append(f"line {node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_routes_call_services_and_never_a_store_or_nextcloud() -> None:
+    """Issue 17: a route parses, calls one service function and renders; what it may read or
+    change, and who may, the service decides."""
+    found = {
+        path.name: hits
+        for path in sorted((ROOT / "ex_app" / "routes").glob("*.py"))
+        if (hits := reaches_past_services(path.read_text()))
+    }
+    assert found == {}
+
+
+def test_a_route_reaching_a_store_is_noticed() -> None:
+    assert reaches_past_services("async def r(gov):\n    gov.orgs.save(org)\n") == ["line 2: gov.orgs"]
+    assert reaches_past_services("def r(svc):\n    return svc.repo.get(1)\n") == ["line 2: svc.repo"]
+    assert reaches_past_services("async def r(gov):\n    return gov.organisation.version()\n") == []

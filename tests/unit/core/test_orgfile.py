@@ -63,7 +63,7 @@ def test_an_unknown_role_is_refused() -> None:
 
 def test_a_duplicate_slug_is_refused() -> None:
     error = invalid(lambda d: d["working_groups"][1].update(slug="com"))
-    assert error.field == "working_groups[1].slug" and "duplicate" in error.message
+    assert error.field == "working_groups[1].slug" and "already has the identifier" in error.message
 
 
 @pytest.mark.parametrize("slug", ["Com", "-com", "com_x", "a" * 42, ""])

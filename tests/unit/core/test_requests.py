@@ -84,7 +84,7 @@ def test_every_step_is_refused_outside_its_states(action: str, state: RequestSta
     step, _ = STEPS[action]
     with pytest.raises(IllegalTransition) as refused:
         step(in_state(state))
-    assert refused.value.code == "request.illegal_transition"
+    assert refused.value.code.startswith("request.now.")  # what became of it (lib/core/codes.py)
     assert (refused.value.request_id, refused.value.from_state, refused.value.action) == (7, state, action)
     assert str(refused.value).startswith("Request #7 cannot be ")
 

@@ -1,0 +1,58 @@
+"""Database work runs in worker threads, so the event loop keeps answering other requests and AppAPI's
+heartbeat while a query is slow (issue 17)."""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+import pytest
+
+from tests.conftest import RunningApp
+
+
+def test_the_callers_role_is_read_off_the_event_loop(
+    demo: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gov, threads = demo.gov, []
+    real = gov.caller
+
+    def caller(uid: str, is_admin: bool = False):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread())
+        return real(uid, is_admin)
+
+    monkeypatch.setattr(gov, "caller", caller)
+    with demo.client("claire") as c:
+        assert c.get("/ui/groups").status_code == 200
+    assert threads and demo.server._thread not in threads
+
+
+def test_the_heartbeat_is_answered_while_the_audit_log_is_read(
+    demo: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audit page's query is held until a heartbeat got its answer: were the query on the loop,
+    the heartbeat could not be answered and would time out."""
+    log = demo.gov.audit_log
+    reading, answered = threading.Event(), threading.Event()
+    real = log.page
+
+    def held(*args: object):  # type: ignore[no-untyped-def]
+        reading.set()
+        answered.wait(timeout=20)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(log, "page", held)
+    statuses: list[int] = []
+
+    def read_audit() -> None:
+        with demo.client("claire") as c:
+            statuses.append(c.get("/ui/audit").status_code)
+
+    worker = threading.Thread(target=read_audit)
+    worker.start()
+    assert reading.wait(timeout=30)
+    beat = httpx.get(f"{demo.url}/heartbeat", timeout=10)
+    answered.set()
+    worker.join(timeout=60)
+    assert beat.status_code == 200
+    assert statuses == [200]
