@@ -58,7 +58,7 @@ register: install
 	$(BIN)/python -m ex_app.register $(if $(OCC),--occ "$(OCC)",)
 
 verify-audit: install
-	$(BIN)/python -m lib.services.audit_check
+	$(BIN)/python -m lib.store.audit_check
 
 clean:
 	rm -rf $(VENV) .pytest_cache bench-results.json

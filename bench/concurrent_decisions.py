@@ -144,7 +144,7 @@ def run_decisions(requests: int = REQUESTS, at_once: int = AT_ONCE) -> dict[str,
                 decided = asyncio.run(decide_all([a.url for a in apps], secret, uids, at_once))
                 ids: list[int] = decided["ids"]
                 states = _settle(engine, ids)
-                figures = _count(engine, standin, org, dict(zip(ids, uids, strict=True)), states)
+                figures = _count(engine, standin, dict(zip(ids, uids, strict=True)), states)
             finally:
                 for app in apps:
                     app.stop()
@@ -176,9 +176,7 @@ def _settle(engine: Any, ids: list[int]) -> dict[int, str]:
         time.sleep(0.5)
 
 
-def _count(
-    engine: Any, standin: Any, org: Any, person: dict[int, str], states: dict[int, str]
-) -> dict[str, Any]:
+def _count(engine: Any, standin: Any, person: dict[int, str], states: dict[int, str]) -> dict[str, Any]:
     final = OrgRepository(engine).load()
     with engine.connect() as conn:
         entries = Counter(

@@ -22,11 +22,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from lib.core.errors import GovernanceError
 from lib.core.ports import Gateway
 from lib.i18n import error_text, gettext, pick_language
+from lib.nextcloud.factory import gateway_from_settings
 from lib.services.context import Context
 from lib.services.governance import Governance
 from lib.settings import Settings
 from lib.store.audit_repo import SqlAuditLog
-from lib.store.db import make_engine
+from lib.store.db import make_engine, migrate
 from lib.store.journal import SqlJournal
 from lib.store.org_repo import OrgRepository
 from lib.store.readings_repo import SqlReadings
@@ -59,8 +60,6 @@ def export_for_nc_py_api(settings: Settings) -> None:
 
 
 def default_gateway(settings: Settings) -> Gateway:
-    from lib.nextcloud.factory import gateway_from_settings
-
     return gateway_from_settings(settings)
 
 
@@ -73,15 +72,18 @@ def build(
     """The container: the concrete stores on one engine and the Nextcloud gateway, handed to the
     services (lib/services/context.py); nothing else in the app makes a store or a gateway."""
     engine = engine or make_engine(settings.db_url)
+    orgs = OrgRepository(engine)
     ctx = Context(
         settings=settings,
-        orgs=OrgRepository(engine),
+        orgs=orgs,
         audit=SqlAuditLog(engine),
         journal=SqlJournal(engine),
         request_store=RequestRepository(engine),
         reading_store=SqlReadings(engine),
         gateway_factory=gateway_factory,
         unit=lambda: unit_of_work(engine),
+        version_and_waiting=lambda states: orgs.version_and(RequestRepository.count_query(states)),
+        migrate=lambda: migrate(engine),
         today=today,
     )
     return Governance(ctx, engine)

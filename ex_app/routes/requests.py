@@ -276,7 +276,7 @@ async def from_notification(
     the answer is a complete page: the outcome, or the reason form, and a link to the request.
     """
     outcome = await svc.decide_from_link(caller.actor, decision, rid, t)
-    names = await svc.names({outcome.request.requester} if outcome.request else set())
+    names = await svc.names(_named(outcome))
     return _action_page(caller, svc, rid, outcome, t, names)
 
 
@@ -292,8 +292,14 @@ async def reject_from_notification(
     hidden field, is this POST's CSRF protection (signed, single use, bound to this operator and
     this request; consumed only when the rejection is saved)."""
     outcome = await svc.reject_from_link(caller.actor, rid, t, reason)
-    names = await svc.names({outcome.request.requester} if outcome.request else set())
+    names = await svc.names(_named(outcome))
     return _action_page(caller, svc, rid, outcome, t, names)
+
+
+def _named(outcome: LinkOutcome) -> set[str]:
+    """The people a decision link's page names: the requester, and whoever decided first."""
+    req = outcome.request
+    return {req.requester, *([req.decided_by] if req.decided_by else [])} if req else set()
 
 
 ACTION_PAGE_CSP = (
@@ -329,6 +335,7 @@ def _action_page(
         caller, "action.html", "decide", status=status, outcome=outcome, result=outcome.result.value,
         req=req, rid=rid, token=token, group_name=group_name, reason_error=reason_error,
         requester_name=names.get(req.requester, "") if req else "",
+        decider_name=names.get(req.decided_by, req.decided_by) if req else "",
         error=error_text(caller.lang, outcome.error) if outcome.error else "",
         request_url=f"{settings.page_url}/requests/{rid}", proxy_url=settings.proxy_url,
     )  # fmt: skip

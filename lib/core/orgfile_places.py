@@ -83,7 +83,7 @@ def _naming(what: str | None, key: str | None) -> Phrase | None:
 def _working_group(
     n: int, what: str | None, j: str | None, sub: str | None, role: str | None
 ) -> Phrase | None:
-    number = {"n": str(n)}
+    number: dict[str, str | Phrase] = {"n": str(n)}
     if role:
         if what != "slug" or j is not None or sub is not None or role not in {r.value for r in Role}:
             return None
@@ -92,7 +92,7 @@ def _working_group(
     if what is None:
         return Phrase(_("working group %(n)s"), number)
     if what == "grants" and j is not None:
-        access = {**number, "m": str(int(j) + 1)}
+        access: dict[str, str | Phrase] = {**number, "m": str(int(j) + 1)}
         if sub is None:
             return Phrase(_("working group %(n)s, folder access %(m)s"), access)
         if sub in GRANT:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from lib.core.audit import AuditEntry, AuditFilter, ChainCheck
 from lib.core.changes import Change
+from lib.core.model import Organisation
+from lib.core.request_kinds import AccessRequest, RequestState
 from lib.core.state import NextcloudState
 
 
@@ -204,3 +207,89 @@ class ReadingStore(Protocol):
     def load(self) -> Reading | None: ...
 
     def clear(self) -> None: ...
+
+
+class AuditStore(AuditLog, Protocol):
+    """The audit log as the pages read it: filtered pages, every entry, the chain of hashes."""
+
+    def page(self, f: AuditFilter, offset: int = 0, limit: int = 50) -> tuple[list[AuditEntry], int]: ...
+
+    def entries(
+        self, f: AuditFilter | None = None, batch: int = 1000, after: int = 0
+    ) -> Iterator[AuditEntry]: ...
+
+    def chain_status(self, full: bool = False, newest: AuditEntry | None = None) -> ChainCheck:
+        """Hashes only what was appended since the last check."""
+        ...
+
+    def verify_whole_chain(self) -> ChainCheck: ...
+
+
+class JournalStore(Journal, Protocol):
+    """The journal as the services use it: which process holds runs, when Nextcloud last changed."""
+
+    holder: str
+
+    def last_change_at(self) -> datetime | None:
+        """When a change last started or ended in Nextcloud, by any process."""
+        ...
+
+
+class OrgStore(Protocol):
+    """The organisation, versioned: a save names the version it was based on."""
+
+    def load(self) -> Organisation: ...
+
+    def version(self) -> int: ...
+
+    def save(self, org: Organisation, expected_version: int | None = None) -> int:
+        """The new version; StaleOrganisation when someone saved since ``expected_version``."""
+        ...
+
+    def begin_request(self) -> None:
+        """One HTTP request begins: the version is read once for all of it."""
+        ...
+
+    def version_seen(self, version: int) -> None:
+        """The request read ``version`` (perhaps in a worker thread): it holds for the request."""
+        ...
+
+
+class RequestStore(Protocol):
+    """Access requests, the notifications sent about them, decision-link nonces and leases."""
+
+    def add(self, r: AccessRequest) -> AccessRequest: ...
+
+    def get(self, rid: int) -> AccessRequest | None: ...
+
+    def save(self, r: AccessRequest, read_version: int) -> AccessRequest:
+        """ConcurrentUpdate when the request changed since ``read_version``."""
+        ...
+
+    def by_requester(self, uid: str, limit: int = 200) -> list[AccessRequest]: ...
+
+    def in_states(
+        self, states: set[RequestState], limit: int = 200, offset: int = 0
+    ) -> list[AccessRequest]: ...
+
+    def for_group(self, slug: str, states: set[RequestState]) -> list[AccessRequest]: ...
+
+    def all_rows(self) -> list[tuple[str, str, datetime, datetime]]:
+        """(kind, state, created_at, updated_at) of every request, for statistics."""
+        ...
+
+    def record_notification(self, request_id: int, uid: str, object_id: str, purpose: str) -> None: ...
+
+    def live_notifications(self, request_id: int, purpose: str) -> list[tuple[int, str, str]]: ...
+
+    def notification_deleted(self, row_id: int) -> None: ...
+
+    def was_notified(self, request_id: int, uid: str, purpose: str) -> bool: ...
+
+    def use_nonce(self, nonce: str) -> bool: ...
+
+    def nonce_used(self, nonce: str) -> bool: ...
+
+    def try_lock(self, name: str, holder: str, ttl: timedelta, now: datetime) -> bool:
+        """Hold the lease ``name`` for ``ttl`` unless another holder has it."""
+        ...

@@ -14,17 +14,11 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
 
 from lib.core.model import Organisation
-from lib.core.ports import Gateway, ReadingStore, UserInfo
+from lib.core.ports import AuditStore, Gateway, JournalStore, OrgStore, ReadingStore, RequestStore, UserInfo
+from lib.core.request_kinds import RequestState
 from lib.settings import Settings
-
-if TYPE_CHECKING:  # the stores' types; the container builds them
-    from lib.store.audit_repo import SqlAuditLog
-    from lib.store.journal import SqlJournal
-    from lib.store.org_repo import OrgRepository
-    from lib.store.requests_repo import RequestRepository
 
 log = logging.getLogger(__name__)
 PEOPLE_TTL = 600.0  # seconds a person's name and language are kept
@@ -34,13 +28,15 @@ MANY_PEOPLE = 8  # more unknown names than this are read with the whole list of 
 @dataclass(eq=False)
 class Context:
     settings: Settings
-    orgs: OrgRepository
-    audit: SqlAuditLog
-    journal: SqlJournal
-    request_store: RequestRepository
+    orgs: OrgStore
+    audit: AuditStore
+    journal: JournalStore
+    request_store: RequestStore
     reading_store: ReadingStore
     gateway_factory: Callable[[Settings], Gateway]
     unit: Callable[[], AbstractContextManager[object]]  # one transaction for every store write inside
+    version_and_waiting: Callable[[set[RequestState]], tuple[int, int]]  # one query on every page
+    migrate: Callable[[], None]
     today: Callable[[], date] = date.today
     _gateway: Gateway | None = field(default=None, init=False)
     _people: dict[str, tuple[float, UserInfo]] = field(default_factory=dict, init=False)

@@ -16,13 +16,9 @@ from sqlalchemy import Engine
 
 from lib.core.model import Membership, Organisation, WorkingGroup
 from lib.core.policy import Actor, actor_for
-from lib.core.ports import Gateway, UserInfo
+from lib.core.ports import AuditStore, Gateway, JournalStore, OrgStore, UserInfo
 from lib.core.request_kinds import RequestState
 from lib.settings import Settings
-from lib.store.audit_repo import SqlAuditLog
-from lib.store.db import migrate
-from lib.store.journal import SqlJournal
-from lib.store.org_repo import OrgRepository, one_version_per_request, version_seen
 
 from . import background
 from .audit_log import AuditService
@@ -56,7 +52,7 @@ class Governance:
 
     def __init__(self, ctx: Context, engine: Engine, clock: Callable[[], datetime] | None = None) -> None:
         self.ctx = ctx
-        self.engine = engine  # migrations and disposal at the edges of the process only
+        self.engine = engine  # disposed of at the edges of the process (and read by tests)
         self.sync = SyncService(ctx)
         self.requests = RequestService(ctx, self.sync, clock)
         self.setup = SetupService(ctx, self.sync)
@@ -72,19 +68,19 @@ class Governance:
         return self.ctx.settings
 
     @property
-    def orgs(self) -> OrgRepository:
+    def orgs(self) -> OrgStore:
         return self.ctx.orgs
 
     @property
-    def audit(self) -> SqlAuditLog:
+    def audit(self) -> AuditStore:
         return self.ctx.audit
 
     @property
-    def journal(self) -> SqlJournal:
+    def journal(self) -> JournalStore:
         return self.ctx.journal
 
     @journal.setter
-    def journal(self, journal: SqlJournal) -> None:
+    def journal(self, journal: JournalStore) -> None:
         self.ctx.journal = journal
 
     @property
@@ -103,11 +99,11 @@ class Governance:
         return self.ctx.unit()
 
     def migrate(self) -> None:
-        migrate(self.engine)
+        self.ctx.migrate()
 
     def begin_request(self) -> None:
         """One HTTP request begins: the organisation's version is read once for all of it."""
-        one_version_per_request()
+        self.orgs.begin_request()
 
     def caller(self, uid: str, is_admin: bool = False) -> tuple[Actor, int]:
         """The caller's role, and the requests awaiting operations if they operate (their badge).
@@ -117,8 +113,8 @@ class Governance:
         (lib/store/org_repo.one_version_per_request, begun by the request before the thread).
         ``is_admin``: Nextcloud says the caller is an administrator (``self.setup.is_admin``).
         """
-        version, pending = self.orgs.version_and(self.requests.repo.count_query(AWAITING_OPERATIONS))
-        version_seen(version)
+        version, pending = self.ctx.version_and_waiting(AWAITING_OPERATIONS)
+        self.orgs.version_seen(version)
         actor = replace(self.actor(uid), is_admin=True) if is_admin else self.actor(uid)
         return actor, pending if actor.operates else 0
 

@@ -44,7 +44,6 @@ from lib.core.request_kinds import (
 from lib.core.tokens import DecisionClaim, make_decision_token, read_decision_token
 from lib.i18n import gettext
 from lib.settings import Settings
-from lib.store.org_repo import one_version_per_request
 
 from . import decision_links as links
 from .context import Context
@@ -363,7 +362,7 @@ class RequestService:
         confirmed: bool,
     ) -> tuple[AccessRequest, AccessRequest, str]:
         """Plan the request on the organisation as it is now and commit it (SyncService.commit)."""
-        one_version_per_request()
+        self.ctx.orgs.begin_request()
         version = self.ctx.orgs.version()
         org = self.ctx.org()
         after = self.with_request(org, req)

@@ -89,6 +89,12 @@ class OrgRepository:
             v = conn.execute(select(_VERSION)).scalar()
         return int(v or 0)
 
+    def begin_request(self) -> None:
+        one_version_per_request()
+
+    def version_seen(self, version: int) -> None:
+        version_seen(version)
+
     def version_and(self, other: ScalarSelect[int]) -> tuple[int, int]:
         """The version and ``other``'s number in one round trip (every page needs both)."""
         with self._reads.connect() as conn:

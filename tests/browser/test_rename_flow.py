@@ -20,7 +20,7 @@ WORDS = {
     "en": {
         "new": "Communication externe",
         "edit": "Edit",
-        "help": "A new name renames the Team folder in Nextcloud: its files and rights stay.",
+        "help": "A new name renames the Team folder in Nextcloud: its files and rights stay",
         "preview": "Preview the changes",
         "title": "Change the working group {new}",
         "folder": "Rename the Team folder “{old}” to “{new}”: its files and rights stay",
@@ -33,7 +33,7 @@ WORDS = {
     "fr": {
         "new": "Communication et presse",
         "edit": "Modifier",
-        "help": "Un nouveau nom renomme le dossier d'équipe dans Nextcloud : ses fichiers et ses droits restent.",
+        "help": "Un nouveau nom renomme le dossier d'équipe dans Nextcloud : ses fichiers et ses droits",
         "preview": "Prévisualiser les changements",
         "title": "Modifier le groupe de travail {new}",
         "folder": "Renommer le dossier d'équipe « {old} » en « {new} » : ses fichiers et ses droits restent",
@@ -53,7 +53,9 @@ def _french(lang: str, text: str) -> bool:
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
-def test_renaming_a_working_group_renames_its_one_folder_and_its_groups(person: Any, demo: Any, lang: str) -> None:
+def test_renaming_a_working_group_renames_its_one_folder_and_its_groups(
+    person: Any, demo: Any, lang: str
+) -> None:
     words = WORDS[lang]
     old, new = demo.gov.org().group("communication").folder, words["new"]
     before = demo.standin.folder_by_mount(old)

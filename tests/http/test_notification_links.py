@@ -169,7 +169,7 @@ def test_the_other_operators_link_says_someone_already_decided(demo: RunningApp)
     with closing(_browser(demo, "malik")) as malik:
         r = malik.get(malik_link)
     assert r.status_code == 409
-    assert "claire already decided this request" in _outcome(r) and "applied" in _outcome(r)
+    assert "Claire Dubois already decided this request" in _outcome(r) and "applied" in _outcome(r)
     _request_link(r, rid)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import event, inspect, text
 from ex_app.demo import demo_org
 from lib.core.changes import AddMember, CreateGroup
 from lib.core.requests import submit
-from lib.services.audit_check import check
+from lib.store.audit_check import check
 from lib.store.audit_repo import AuditFilter, SqlAuditLog
 from lib.store.db import current_revision, make_engine, migrate
 from lib.store.journal import SqlJournal
