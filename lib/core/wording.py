@@ -28,7 +28,7 @@ from .changes import (
     SetGroupPermissions,
 )
 from .explain import BITS
-from .model import ORG_REFS, Organisation, Right, Role, role_ref
+from .model import Organisation, Right, Role
 from .safety import Concern, Impact
 
 
@@ -88,22 +88,26 @@ class Words:
 
     def __init__(self, org: Organisation, people: dict[str, str] | None = None) -> None:
         self.people = people or {}
-        self.groups: dict[str, Phrase] = {}
-        gid = org.naming.gid
-        for ref in ORG_REFS:
-            self.groups[gid(ref)] = Phrase(ORG_GROUP_WORDS.get(ref, ref))
-        for wg in org.working_groups:
-            for role in Role:
-                self.groups[gid(role_ref(wg.slug, role))] = Phrase(
-                    _("%(group)s (%(role)s)"), {"group": wg.name, "role": Phrase(ROLE_WORDS[role])}
-                )
+        self._org = org  # its group index is computed once per organisation (Organisation.group_refs)
+
+    def group(self, gid: str) -> str | Phrase:
+        """``gt-com-animateurs`` -> "Communication (facilitators)"; a group the organisation does not
+        name keeps its id. Looked up when asked: a page names a few groups of hundreds."""
+        ref = self._org.group_refs.get(gid)
+        if ref is None:
+            return gid
+        slug, _sep, role = ref.partition("/")
+        if not role:
+            return Phrase(ORG_GROUP_WORDS.get(ref, ref))
+        wg = self._org.group(slug)
+        return Phrase(
+            _("%(group)s (%(role)s)"),
+            {"group": wg.name if wg else slug, "role": Phrase(ROLE_WORDS[Role(role)])},
+        )
 
     def person(self, uid: str) -> str:
         """The display name (the account id only where Nextcloud gave none)."""
         return self.people.get(uid) or uid
-
-    def group(self, gid: str) -> str | Phrase:
-        return self.groups.get(gid, gid)
 
     def mapping(self, kind: str, mid: str) -> str | Phrase:
         return self.person(mid) if kind == "user" else self.group(mid)
