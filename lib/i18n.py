@@ -14,6 +14,9 @@ from pathlib import Path
 from babel.dates import format_date, format_datetime
 from babel.support import NullTranslations, Translations
 
+from lib.core.codes import MESSAGES, ORGANISATION_INVALID
+from lib.core.orgfile_places import AT, AT_LINE, place
+
 LOCALE_DIR = Path(__file__).parent / "locale"  # lib/locale/<lang>/LC_MESSAGES/messages.po
 LANGUAGES = ("en", "fr")
 DEFAULT = "en"
@@ -58,7 +61,6 @@ def error_text(lang: str, exc: Exception, names: Mapping[str, str] | None = None
     lib/core/request_checks.py); else its text if the catalogue has it. ``names`` turns account ids
     and group slugs into display names and group names; dates are written as the reader writes them.
     """
-    from lib.core.codes import MESSAGES, ORGANISATION_INVALID
 
     raw = dict(getattr(exc, "params", {}))
     if getattr(exc, "code", "") == ORGANISATION_INVALID and "other" in raw:  # another place in the file
@@ -95,7 +97,6 @@ def organisation_error(lang: str, exc: Exception, line: int | None = None) -> st
     """An organisation file's error, saying where in words: "Membership 1 (group): there is no
     working group “nowhere”." (line ``line`` of the file when the reader knows it), never the
     data's path (``memberships[0].group``) a person editing the file would have to decode."""
-    from lib.core.orgfile_places import AT, AT_LINE
 
     where = _place(lang, str(getattr(exc, "field", "")))
     error = error_text(lang, exc).rstrip(".")
@@ -107,7 +108,6 @@ def organisation_error(lang: str, exc: Exception, line: int | None = None) -> st
 
 
 def _place(lang: str, field: str) -> str:
-    from lib.core.orgfile_places import place
 
     return say(lang, place(field))
 

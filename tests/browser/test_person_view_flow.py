@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 from .language import day, english_in
 
@@ -93,6 +94,8 @@ def test_an_operator_sees_every_group_folder_and_sub_folder_of_a_member_and_why(
     assert page.is_visible(f"button:has-text('{w['offboard']}')")
     assert _french(lang, page.inner_text("#gov-main")), english_in(page.inner_text("#gov-main"))
     claire.shot("person-view")
+    found = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa"]}).response["violations"]
+    assert [v["id"] for v in found if v["impact"] in ("serious", "critical")] == []
 
     page.click("table[aria-labelledby=person-folders] a[href*='path=Interne']")
     page.wait_for_selector(f"h2:text-is('{w['explained']}')")
