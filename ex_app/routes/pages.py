@@ -10,6 +10,7 @@ from lib.core.model import ROLE_RIGHT, Right, Role, WorkingGroup
 from lib.core.paging import page_number, paginate, search
 from lib.core.policy import can_request, can_view_person
 from lib.core.request_kinds import EVERY_GROUP, RequestKind
+from lib.core.wording import ORG_GROUP_WORDS
 from lib.services.governance import Governance, GroupSummary
 
 from ..deps import Caller, CallerDep, GovDep
@@ -144,6 +145,11 @@ async def people(
     return HTMLResponse(_OPTIONS.render(people=found), headers={"Cache-Control": "no-store"})
 
 
+def _first_up(text: str) -> str:
+    """``the board`` -> ``The board``: a table cell begins a sentence of its own."""
+    return text[:1].upper() + text[1:]
+
+
 @router.get("/person/{uid}", response_class=HTMLResponse)
 async def person(uid: str, caller: CallerDep, gov: GovDep) -> HTMLResponse:
     return await render_person(caller, gov, uid)
@@ -168,6 +174,7 @@ async def render_person(
         caller, "person.html", "matrix" if caller.actor.reads_all else "groups", status=status, uid=uid,
         name=account.display_name if account else uid, memberships=memberships, group_names=groups,
         reached=reached, role_labels={r.value: caller._(label) for r, label in ROLE_LABELS.items()},
+        org_groups={ref: _first_up(caller._(words)) for ref, words in ORG_GROUP_WORDS.items()},
         right_text=lambda bits: right_text(caller, bits), may_offboard=may_offboard,
         leaving=leaving, **ctx,
     )  # fmt: skip

@@ -135,7 +135,8 @@ class Words:
                 )
             case RenameGroup(gid=gid, display_name=name):
                 return Phrase(
-                    _("Rename the Nextcloud group %(gid)s to “%(name)s”"), {"gid": gid, "name": name}
+                    _("Rename the Nextcloud group of %(group)s to “%(name)s”"),
+                    {"group": self.group(gid), "name": name},
                 )
             case SetAcl(mount_point=mount, enabled=True):
                 return Phrase(_("Turn on rights per sub-folder in “%(folder)s”"), {"folder": mount})

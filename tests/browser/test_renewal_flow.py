@@ -39,7 +39,7 @@ WORDS = {
         "told": "Your request #{{id}} was approved and applied",
     },
     "fr": {
-        "notice": "L’accès de Emma Fontaine à Communication prend fin le {soon}.",
+        "notice": "Emma Fontaine : l’accès à Communication prend fin le {soon}.",
         "link": "Demander une prolongation",
         "form": "Changer la fin d'accès de Emma Fontaine",
         "ends": "L'accès se termine le {soon}.",

@@ -103,5 +103,5 @@ def test_the_expiry_warning_names_the_person_the_group_and_the_day_in_french(run
     running.run(run_expiry(running.gov.requests, today))
     told = said(running, "alice")
     assert len(told) == 1
-    assert told[0].startswith("L’accès de Emma Petit à Communication prend fin le 28 novembre 2026.")
+    assert told[0].startswith("Emma Petit : l’accès à Communication prend fin le 28 novembre 2026.")
     assert "Demander une prolongation" in told[0]

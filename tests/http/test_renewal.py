@@ -53,6 +53,9 @@ def test_an_approved_renewal_changes_only_the_end_date(demo: RunningApp) -> None
     plan = demo.run(demo.gov.requests.preview(req))
     assert plan.is_empty  # nothing to change in Nextcloud: the end date is the app's
     with demo.client("claire") as c:
+        shown = c.get(f"/ui/requests/{rid}").text
+        assert "approving changes the end date Governance keeps" in shown  # not "Nextcloud already matches"
+        assert "Nextcloud already matches" not in shown
         r = c.post(f"/ui/requests/{rid}/approve", data={"checksum": plan.checksum})
     assert r.status_code == 200, r.text
     assert demo.gov.requests.get(int(rid)).state is RequestState.APPLIED
