@@ -168,6 +168,7 @@ async def render_person(
         raise HTTPException(404, caller._("Nobody has the account “%(user)s”.", user=uid))
     groups = {wg.slug: wg.name for wg in org.working_groups}
     reached = reach(org, gov.sync.desired(org), uid)
+    outside = gov.sync.outside(account.groups) if account else []  # Nextcloud groups it never changes
     may_offboard = bool(memberships) and bool(can_request(caller.actor, RequestKind.OFFBOARD, EVERY_GROUP))
     leaving = gov.requests.leaving(uid)  # one at a time: its link instead of the form
     return render(
@@ -175,6 +176,7 @@ async def render_person(
         name=account.display_name if account else uid, memberships=memberships, group_names=groups,
         reached=reached, role_labels={r.value: caller._(label) for r, label in ROLE_LABELS.items()},
         org_groups={ref: _first_up(caller._(words)) for ref, words in ORG_GROUP_WORDS.items()},
+        outside=outside,
         right_text=lambda bits: right_text(caller, bits), may_offboard=may_offboard,
         leaving=leaving, **ctx,
     )  # fmt: skip

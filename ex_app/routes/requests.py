@@ -91,6 +91,7 @@ async def _detail(
     if req.state in UNDECIDED_STATES and can_decide(a, req):
         try:
             plan, plan_text = await svc.preview_text(req, caller.lang)
+            ctx.setdefault("kept", await svc.kept_outside(req))
         except GovernanceError as exc:
             ctx.setdefault("flash", error_text(caller.lang, exc))
             ctx.setdefault("flash_kind", "error")

@@ -20,6 +20,9 @@ class UserInfo:
     display_name: str
     email: str = ""
     language: str = ""  # the user's Nextcloud language (provisioning API ``language``), "" when unset
+    groups: tuple[
+        str, ...
+    ] = ()  # every Nextcloud group of the account (``groups`` of GET /cloud/users/{uid})
 
 
 class Gateway(Protocol):

@@ -711,4 +711,5 @@ def user_info(uid: str, raw: dict[str, Any]) -> UserInfo:
         display_name=str(name),
         email=str(raw.get("email") or ""),
         language=str(raw.get("language") or ""),
+        groups=tuple(str(g) for g in raw.get("groups") or ()),
     )

@@ -147,8 +147,11 @@ class Teller:
             return None
         if uid == req.requester:
             return Notice(
-                self._("Your request {request} was approved and applied: %(person)s is in no group any more.",
-                       person=leaving),
+                self._(
+                    "Your request {request} was approved and applied: "  # one msgid, joined by Python
+                    "%(person)s is in no group of the organisation any more.",
+                    person=leaving,
+                ),
                 self._("Approved by %(operator)s.", operator=self.person(req.decided_by)),
             )  # fmt: skip
         if uid not in req.people:

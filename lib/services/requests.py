@@ -16,7 +16,7 @@ from lib.core import codes
 from lib.core import requests as machine
 from lib.core.errors import GovernanceError, InvalidRequest, InvalidToken
 from lib.core.faults import ConcurrentUpdate, StaleOrganisation
-from lib.core.model import Organisation, OrgGroup, Role
+from lib.core.model import ADMIN_GROUP, Organisation, OrgGroup, Role
 from lib.core.outcome import organisation_after
 from lib.core.plan import Plan
 from lib.core.policy import (
@@ -541,6 +541,30 @@ class RequestService:
     def _operators(self, org: Organisation) -> list[str]:
         return sorted({m.user for m in org.memberships if m.group == OrgGroup.OPERATIONS})
 
+    async def kept_outside(self, req: AccessRequest) -> list[str]:
+        """For an offboarding, the Nextcloud groups the person stays in because the app does not
+        manage them (adopted Nextcloud often has some): the decider reads that this access stays."""
+        if req.kind is not RequestKind.OFFBOARD:
+            return []
+        info = await self.ctx.gateway.get_user(req.lines[0].user)
+        return self.sync.outside(info.groups) if info else []
+
+    async def _deciders(self, org: Organisation, req: AccessRequest) -> list[str]:
+        """The operators who may decide ``req`` (nobody decides their own request, nor one about
+        themselves); when there is none, Nextcloud's administrators, who may decide too: a request
+        from the only operator would otherwise wait without anybody being told (seen on a real
+        Nextcloud). The app's own account is no person to tell."""
+        mine = {req.requester, *req.people}
+        found = [op for op in self._operators(org) if op not in mine]
+        if found:
+            return found
+        try:
+            admins = await self.ctx.gateway.group_members(ADMIN_GROUP)
+        except Exception as exc:  # nobody to tell is better than a request lost
+            log.warning("could not read Nextcloud's administrators: %s", exc)
+            return []
+        return sorted(set(admins) - mine - {self.ctx.settings.governance_admin_user})
+
     async def notify_operators(self, req: AccessRequest) -> None:
         """One notification per operator (AppAPI notifies the impersonated user: NEXTCLOUD.md §3.1),
         each telling, in the operator's language, who asks what for whom, why, until when, and
@@ -552,17 +576,18 @@ class RequestService:
         except GovernanceError:
             view = None
         page = f"{self.ctx.settings.page_url}/requests/{req.id}"
-        for op in self._operators(org):
-            if op == req.requester or op in req.people:
-                continue  # nobody decides their own request
+        kept = await self.kept_outside(req)
+        for op in await self._deciders(org, req):
             try:
-                object_id = await self._ask_operator(op, req, view, page)
+                object_id = await self._ask_operator(op, req, view, page, kept)
             except Exception as exc:  # a missed notification must not lose the request
                 log.warning("could not notify %s of request %s: %s", op, req.id, exc)
                 continue
             self.repo.record_notification(req.id, op, object_id, DECIDE)
 
-    async def _ask_operator(self, op: str, req: AccessRequest, view: RequestView | None, page: str) -> str:
+    async def _ask_operator(
+        self, op: str, req: AccessRequest, view: RequestView | None, page: str, kept: list[str]
+    ) -> str:
         """One operator's notification, in their language, with single-use decision links."""
         lang = await self.language_of(op)
         plan = view.plan if view else Plan()
@@ -609,6 +634,10 @@ class RequestService:
             parts.append(_("In Nextcloud: %(changes)s", changes="; ".join(text.lines)))
         if text.needs_confirmation:
             parts.append(_("To confirm on the page: %(concerns)s", concerns="; ".join(text.concerns)))
+        if kept:
+            parts.append(
+                _("Stays in Nextcloud groups Governance does not manage: %(groups)s", groups=", ".join(kept))
+            )
         return await self.ctx.gateway.notify(op, subject, params, " — ".join(parts)[:3900], page)
 
     @staticmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -217,6 +217,13 @@ class SyncService:
         result = await self.run(run_id, actor)
         self._after_apply(snap, org, result)
         return current, result
+
+    def outside(self, gids: Collection[str]) -> list[str]:
+        """The groups of ``gids`` the app does not manage: it never changes them, so a person in one
+        keeps what it gives in Nextcloud whatever the organisation says (a page tells the operator)."""
+        org = self.ctx.org()
+        managed = managed_by(org, self.desired(org))
+        return sorted(g for g in gids if not managed(g))
 
     async def words(self, snap: Snapshot, lang: str, limit: int | None = None) -> PlanText:
         """The repair ``snap`` would make, in words for a reader of ``lang`` (its first ``limit`` changes)."""

@@ -105,3 +105,21 @@ def test_the_expiry_warning_names_the_person_the_group_and_the_day_in_french(run
     assert len(told) == 1
     assert told[0].startswith("Emma Petit : l’accès à Communication prend fin le 28 novembre 2026.")
     assert "Demander une prolongation" in told[0]
+
+
+def test_a_request_from_the_only_operator_is_sent_to_nextclouds_administrators(running: RunningApp) -> None:
+    """Nobody decides their own request: with no other operator, the administrators are told (who may
+    decide too), never the app's own account; on a real Nextcloud the request waited unseen."""
+    from dataclasses import replace
+
+    org = demo_org(date.today())
+    alone = tuple(m for m in org.memberships if m.group != "operations" or m.user == "claire")
+    running.seed(replace(org, memberships=alone))
+    running.standin.add_user("ivan", "Ivan Roux", admin=True)
+    running.run(running.standin.register_exapp())
+    with running.client("claire") as c:
+        r = c.post("/ui/person/dave/offboard", data={"justification": "Quitte l'association"})
+    assert r.status_code == 200, r.text[:300]
+    told = {n.user for n in running.standin.notifications}
+    assert "ivan" in told
+    assert not told & {"claire", "admin"}

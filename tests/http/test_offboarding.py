@@ -226,3 +226,18 @@ def test_a_rejection_tells_the_requester_in_her_language_and_changes_nothing(dem
     ) in told
     assert not [n for n in demo.standin.notifications if n.user == "dave"]  # nothing happened to him
     assert "gt-communication-membres" in _groups_of(demo, "dave")
+
+
+def test_groups_the_app_does_not_manage_are_named_where_the_person_keeps_access(demo: RunningApp) -> None:
+    """On a real Nextcloud, dave stayed in a group adoption had left outside the organisation, and
+    kept its folder: the person page and the approver say so, in words, before anything is decided."""
+    demo.standin.add_group("gt-legacy", "dave")
+    with demo.client("claire") as c:
+        person = c.get("/ui/person/dave").text
+    assert "Nextcloud also has Dave Leroy in groups that Governance does not manage: gt-legacy." in person
+    rid = _rid(_offboard(demo))
+    with demo.client("malik", "fr") as c:
+        page = c.get(f"/ui/requests/{rid}").text
+    assert "reste dans des groupes Nextcloud que Gouvernance ne gère pas : gt-legacy" in page
+    asked = [n for n in demo.standin.notifications if n.user == "malik"]
+    assert asked and "gt-legacy" in asked[-1].subject_params.get("rich_message", "")
