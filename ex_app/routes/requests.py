@@ -215,6 +215,8 @@ async def submit(
     req = sent[0]
     assert req.id is not None
     flash = caller._("Request sent to the operations team.")
+    if req.state is RequestState.AWAITING_FACILITATOR:  # a join: the group's facilitators accept first
+        flash = caller._("Request sent to the facilitators of the group, then to the operations team.")
     if len(sent) > 1:
         flash = caller._(
             "Two requests sent to the operations team: #%(accounts)s for the people who have an account,"
