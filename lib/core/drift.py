@@ -59,7 +59,12 @@ def drift(desired: NextcloudState, actual: NextcloudState, managed: Managed) -> 
     renamed = {c.previous for c in changes if isinstance(c, RenameFolder)}  # said as folder_renamed
     unmanaged = [m for m in actual.folders if m not in desired.folders and m not in renamed]
     found += [Drift("unmanaged_folder", (m,)) for m in unmanaged]
-    found += [Drift("extra_group", (g,)) for g in actual.groups if managed(g) and g not in desired.groups]
+    attached = {g for f in actual.folders.values() for g in f.groups}
+    found += [
+        Drift("extra_group", (g,))
+        for g, members in actual.groups.items()
+        if managed(g) and g not in desired.groups and (members or g in attached)
+    ]  # an empty group on no folder gives nothing: the one a role's last member left (real Nextcloud)
     found += [
         Drift("rules_unreadable", (m,), None, f.rules_problem or "no_reader")
         for m, f in actual.folders.items()

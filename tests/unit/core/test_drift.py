@@ -103,3 +103,19 @@ def test_a_folder_whose_rules_could_not_be_read_shows_up_as_such_not_as_rules_re
     folder.rules, folder.rules_readable, folder.rules_problem = {}, False, "no_reader"
     found = drift(desired, actual, managed)
     assert [(d.kind, d.subject, d.actual) for d in found] == [("rules_unreadable", ("Com",), "no_reader")]
+
+
+def test_a_role_group_its_last_member_left_is_no_difference_while_it_gives_nothing() -> None:
+    """After the last contributor goes, their role's group stays empty and off the folder: it gives
+    no access, so the matrix does not report it as changed by hand (it did, on a real Nextcloud)."""
+    org = Organisation(ORG.name, ORG.working_groups, tuple(m for m in ORG.memberships if m.user != "bob"))
+    before, actual = in_sync()
+    desired = compile_org(org, "admin", TODAY)
+    left = apply_to_state(actual, plan(desired, actual, managed))
+    gone = set(before.groups) - set(desired.groups)
+    for g in gone:  # the approved removal took bob out of it (lib/core/effect.request_plan)
+        left.groups[g].discard("bob")
+    assert gone and all(g in left.groups and not left.groups[g] for g in gone)
+    assert drift(desired, left, managed) == ()
+    left.groups[sorted(gone)[0]] = {"zoe"}  # someone put a person in it by hand: that is a difference
+    assert ("extra_group", (sorted(gone)[0],)) in kinds(drift(desired, left, managed))
