@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
 
@@ -263,6 +265,8 @@ async def act(
                 flash=caller._("Nothing was done: see the message next to the field."), flash_kind="error",
             )  # fmt: skip
         return await _detail(caller, svc, rid, status=status_for(exc), flash=message, flash_kind="error")
+    if caller.actor.operates:  # the badge counted this request before the decision
+        caller = replace(caller, pending=len(await asyncio.to_thread(svc.to_decide, caller.actor)))
     if svc.get(rid).state is RequestState.AWAITING_ACCOUNT:  # approved, but nobody added yet
         waiting = caller._("Approved. It will be applied once the invited people have a Nextcloud account.")
         return await _detail(caller, svc, rid, flash=waiting)

@@ -192,3 +192,15 @@ def test_concurrent_approve_and_reject_end_in_exactly_one_decision(demo: Running
     decisions = [e for e in demo.gov.audit.entries() if e.action in ("request.approved", "request.rejected")]
     assert len(decisions) == 1
     assert sorted(results.values())[0] == 200
+
+
+def test_the_to_decide_badge_counts_what_is_left_right_after_a_decision(demo: RunningApp) -> None:
+    """The badge was read before the click: "To decide 1" stayed beside "Nothing to decide"."""
+    rid = _ask_to_add(demo)
+    with demo.client("claire") as c:
+        page = c.get(f"/ui/requests/{rid}").text
+        assert 'class="gov-badge"' in page
+        checksum = re.search(r'name="checksum" value="([0-9a-f]+)"', page).group(1)  # type: ignore[union-attr]
+        done = c.post(f"/ui/requests/{rid}/approve", data={"checksum": checksum})
+    assert done.status_code == 200, done.text[:300]
+    assert 'class="gov-badge"' not in done.text
