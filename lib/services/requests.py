@@ -294,7 +294,22 @@ class RequestService:
         def decide(r: AccessRequest) -> AccessRequest:
             return self.save(approved, r)
 
-        return await self._commit_and_apply(req, actor.uid, decide, checksum=checksum, confirmed=confirmed)
+        try:
+            return await self._commit_and_apply(
+                req, actor.uid, decide, checksum=checksum, confirmed=confirmed
+            )
+        except (AlreadyDecided, StalePlan, InvalidRequest):
+            self._decided_meanwhile(req, lambda now: machine.approve(now, actor.uid, self.now(), checksum))
+            raise
+
+    def _decided_meanwhile(self, read: AccessRequest, step: Callable[[AccessRequest], object]) -> None:
+        """When another operator decided ``read`` between our reading and our commit, the refusal
+        says so ("already approved by …", from the state machine) rather than what our late plan met
+        (the person already in the group, another plan): seen with two operators clicking at once."""
+        assert read.id is not None
+        now = self.repo.get(read.id)
+        if now is not None and now.version != read.version:
+            step(now)  # raises IllegalTransition with the request's new state and who took it there
 
     async def apply_approved(self, req: AccessRequest, actor: str) -> AccessRequest:
         """Apply an approved request (an awaited account arrived, or a retry)."""
@@ -414,7 +429,11 @@ class RequestService:
             else can_decide(actor, req)
         )
         require(decide)
-        rejected = self.save(machine.reject(req, actor.uid, self.now(), reason), req)
+        try:
+            rejected = self.save(machine.reject(req, actor.uid, self.now(), reason), req)
+        except AlreadyDecided:
+            self._decided_meanwhile(req, lambda now: machine.reject(now, actor.uid, self.now(), reason))
+            raise
         self._audit(actor.uid, "request.rejected", rejected, {"reason": rejected.reason})
         await self._retract(rejected)
         await self._notify_outcome(rejected)

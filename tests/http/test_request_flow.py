@@ -7,6 +7,7 @@ import threading
 from contextlib import closing
 
 import httpx
+import pytest
 
 from lib.core.request_kinds import RequestState
 from tests.conftest import RunningApp
@@ -204,3 +205,29 @@ def test_the_to_decide_badge_counts_what_is_left_right_after_a_decision(demo: Ru
         done = c.post(f"/ui/requests/{rid}/approve", data={"checksum": checksum})
     assert done.status_code == 200, done.text[:300]
     assert 'class="gov-badge"' not in done.text
+
+
+def test_an_operator_who_approves_a_request_approved_meanwhile_reads_who_approved_it(
+    demo: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both read the request pending; the other commits first. The late approval met the person
+    already in the group ("already has this role", 422) and now says who approved (409)."""
+    from lib.core.errors import IllegalTransition
+    from lib.core.policy import actor_for
+
+    svc = demo.gov.requests
+    rid = _ask_to_add(demo)
+    seen = svc.get(rid)  # what claire's click read, before malik's approval lands
+    plan = demo.run(svc.preview(seen))
+    with demo.client("malik") as c:
+        assert c.post(f"/ui/requests/{rid}/approve", data={"checksum": plan.checksum}).status_code == 200
+    monkeypatch.setattr(svc, "get", lambda _rid: seen)
+    claire = actor_for(demo.gov.org(), "claire")
+    with pytest.raises(IllegalTransition) as late:
+        demo.run(svc.approve(claire, rid, plan.checksum))
+    from lib.i18n import error_text
+
+    assert late.value.code.startswith("request.now.")
+    said = error_text("en", late.value, {"malik": "Malik Benali"})
+    assert "already approved by Malik Benali" in said, said
+    assert len([e for e in demo.gov.audit.entries() if e.action == "request.approved"]) == 1
