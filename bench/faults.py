@@ -36,7 +36,6 @@ import re
 import secrets
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -49,6 +48,7 @@ from urllib.parse import parse_qs
 
 from sqlalchemy import create_engine, select, text
 
+from bench.processes import fresh_database
 from ex_app.main import build
 from lib.core.compile import compile_org
 from lib.core.errors import GovernanceError
@@ -254,18 +254,8 @@ def database(postgres: bool) -> Iterator[str]:
     """A fresh database: PostgreSQL (GOVERNANCE_TEST_POSTGRES_URL) when asked and set, else SQLite."""
     pg = os.environ.get("GOVERNANCE_TEST_POSTGRES_URL", "")
     if postgres and pg:
-        name = f"gov_faults_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(
-            pg.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield pg.rsplit("/", 1)[0] + "/" + name
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with fresh_database(pg) as url:
+            yield url
         return
     memory = "/dev/shm" if Path("/dev/shm").is_dir() else None  # no disk syncs: runs, not timings
     with tempfile.TemporaryDirectory(dir=memory) as tmp:
