@@ -9,6 +9,7 @@ its audit entry and the journal of its Nextcloud changes in one transaction, app
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -143,10 +144,14 @@ class OrganisationService:
         adopted = adopt_changes(org, (chosen,))
         if adopted == org:
             raise NotDescribable()
-        with self.ctx.unit():
-            self.ctx.orgs.save(adopted, expected_version=version)
-            detail = {"kind": chosen.kind, "subject": list(chosen.subject)}
-            self.ctx.audit.append(actor.uid, "drift.adopted", f"group:{chosen.subject[0]}", detail)
+
+        def save() -> None:
+            with self.ctx.unit():
+                self.ctx.orgs.save(adopted, expected_version=version)
+                detail = {"kind": chosen.kind, "subject": list(chosen.subject)}
+                self.ctx.audit.append(actor.uid, "drift.adopted", f"group:{chosen.subject[0]}", detail)
+
+        await asyncio.to_thread(save)  # the database, off the event loop
         return chosen
 
     async def proposal(self, actor: Actor) -> Proposal:
@@ -173,9 +178,13 @@ class OrganisationService:
         if found.checksum != checksum:
             raise AdoptionChanged()
         org, notes = found.adoption.organisation, found.adoption.notes
-        with self.ctx.unit():
-            new_version = self.ctx.orgs.save(org, expected_version=version)
-            detail = {"checksum": checksum, "version": new_version, "groups": len(org.working_groups),
-                      "notes": len(notes)}  # fmt: skip
-            self.ctx.audit.append(actor.uid, "organisation.adopted", "organisation", detail)
+
+        def save() -> None:
+            with self.ctx.unit():
+                new_version = self.ctx.orgs.save(org, expected_version=version)
+                detail = {"checksum": checksum, "version": new_version, "groups": len(org.working_groups),
+                          "notes": len(notes)}  # fmt: skip
+                self.ctx.audit.append(actor.uid, "organisation.adopted", "organisation", detail)
+
+        await asyncio.to_thread(save)  # the database, off the event loop
         return found.adoption

@@ -8,7 +8,7 @@ import logging
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 from babel.dates import format_date
 
@@ -53,6 +53,7 @@ from .plan_text import PlanText, plan_text
 from .sync import RequestView, StalePlan, SyncService
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 Decision = Literal["approve", "reject"]
 DECIDE = "decide"  # purpose of the notifications that ask operators to decide
 
@@ -241,8 +242,12 @@ class RequestService:
         return req
 
     async def _store(self, actor: Actor, req: AccessRequest) -> AccessRequest:
-        req = self.repo.add(req)
-        self._audit(actor.uid, "request.submitted", req)
+        def record() -> AccessRequest:  # the request and its audit entry: both or neither
+            added = self.repo.add(req)
+            self._audit(actor.uid, "request.submitted", added)
+            return added
+
+        req = await self._write(record)
         if req.state is RequestState.PENDING:
             await self.notify_operators(req)
         else:
@@ -253,8 +258,13 @@ class RequestService:
         """Take an invited person out of a request; what is left is applied if it no longer waits."""
         req = self.get(rid)
         require(can_withdraw_invitation(actor, req))
-        changed = self.save(machine.withdraw_invitation(req, email, actor.uid, self.now()), req)
-        self._audit(actor.uid, "request.invitation_withdrawn", changed, {"email": email.strip()})
+
+        def record() -> AccessRequest:
+            changed = self.save(machine.withdraw_invitation(req, email, actor.uid, self.now()), req)
+            self._audit(actor.uid, "request.invitation_withdrawn", changed, {"email": email.strip()})
+            return changed
+
+        changed = await self._write(record)
         if changed.state is RequestState.CANCELLED:
             await self._retract(changed)
         elif changed.state is RequestState.APPROVED:
@@ -285,9 +295,13 @@ class RequestService:
         require(can_decide(actor, req))
         approved = machine.approve(req, actor.uid, self.now(), checksum)  # refuses now what may not be
         if approved.state is RequestState.AWAITING_ACCOUNT:
-            with self.ctx.unit():
+
+            def record() -> AccessRequest:
                 saved = self.save(approved, req)
                 self._audit(actor.uid, "request.approved", saved, {"checksum": checksum})
+                return saved
+
+            saved = await self._write(record)
             await self._retract(saved)
             return saved
 
@@ -395,8 +409,15 @@ class RequestService:
             self._audit(actor, "request.applying", applying)
             steps[:] = [decided, applying]
 
-        run_id = self.sync.commit(
-            actor, after, version, view, within=within, request_id=req.id, confirmed=confirmed
+        run_id = await asyncio.to_thread(  # the database, off the event loop
+            self.sync.commit,
+            actor,
+            after,
+            version,
+            view,
+            within=within,
+            request_id=req.id,
+            confirmed=confirmed,
         )
         return steps[0], steps[1], run_id
 
@@ -408,13 +429,17 @@ class RequestService:
         except Exception as exc:  # Nextcloud unreachable after retries: the journal keeps the run
             log.warning("applying request %s failed: %s", applying.id, exc)
             ok, error = False, str(exc)
-        with self.ctx.unit():
+
+        def record() -> AccessRequest:
             if ok:
                 final = self.save(machine.mark_applied(applying, actor, self.now()), applying)
                 self._audit(actor, "request.applied", final)
             else:
                 final = self.save(machine.mark_failed(applying, actor, self.now(), error), applying)
                 self._audit(actor, "request.failed", final, {"error": error})
+            return final
+
+        final = await self._write(record)
         if ok:
             await self._notify_outcome(final)
         else:
@@ -429,12 +454,17 @@ class RequestService:
             else can_decide(actor, req)
         )
         require(decide)
-        try:
+
+        def record() -> AccessRequest:
             rejected = self.save(machine.reject(req, actor.uid, self.now(), reason), req)
+            self._audit(actor.uid, "request.rejected", rejected, {"reason": rejected.reason})
+            return rejected
+
+        try:
+            rejected = await self._write(record)
         except AlreadyDecided:
             self._decided_meanwhile(req, lambda now: machine.reject(now, actor.uid, self.now(), reason))
             raise
-        self._audit(actor.uid, "request.rejected", rejected, {"reason": rejected.reason})
         await self._retract(rejected)
         await self._notify_outcome(rejected)
         return rejected
@@ -442,8 +472,13 @@ class RequestService:
     async def cancel(self, actor: Actor, rid: int) -> AccessRequest:
         req = self.get(rid)
         require(can_cancel(actor, req))
-        cancelled = self.save(machine.cancel(req, actor.uid, self.now()), req)
-        self._audit(actor.uid, "request.cancelled", cancelled)
+
+        def record() -> AccessRequest:
+            cancelled = self.save(machine.cancel(req, actor.uid, self.now()), req)
+            self._audit(actor.uid, "request.cancelled", cancelled)
+            return cancelled
+
+        cancelled = await self._write(record)
         await self._retract(cancelled)
         return cancelled
 
@@ -475,6 +510,16 @@ class RequestService:
             applying = self.save(machine.start_applying(again, actor.uid, self.now()), again)
             self._audit(actor.uid, "request.applying", applying, {"run_id": run_id})
         return await self._run(applying, actor.uid, run_id)
+
+    async def _write(self, work: Callable[[], T]) -> T:
+        """``work`` (database writes, in one unit of work) in a worker thread: the event loop keeps
+        answering other requests and AppAPI's heartbeat while the database commits."""
+
+        def in_one_unit() -> T:
+            with self.ctx.unit():
+                return work()
+
+        return await asyncio.to_thread(in_one_unit)
 
     def save(self, new: AccessRequest, old: AccessRequest) -> AccessRequest:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import Callable, Collection
@@ -209,11 +210,15 @@ class SyncService:
             raise StalePlan(expected_checksum, current.checksum)
         check(current.changes, snap.actual, confirmed, snap.managed)
         run_id = new_run_id()
-        with self.ctx.unit():
-            within()
-            self.ctx.journal.begin(run_id, current.changes, actor, None)
-            detail = {"checksum": current.checksum}
-            self.ctx.audit.append(actor, "plan.apply", f"{len(current)} change(s)", detail)
+
+        def begin() -> None:  # the caller's writes, the journal and the audit entry: one transaction
+            with self.ctx.unit():
+                within()
+                self.ctx.journal.begin(run_id, current.changes, actor, None)
+                detail = {"checksum": current.checksum}
+                self.ctx.audit.append(actor, "plan.apply", f"{len(current)} change(s)", detail)
+
+        await asyncio.to_thread(begin)  # the database, off the event loop
         result = await self.run(run_id, actor)
         self._after_apply(snap, org, result)
         return current, result

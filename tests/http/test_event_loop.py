@@ -56,3 +56,27 @@ def test_the_heartbeat_is_answered_while_the_audit_log_is_read(
     worker.join(timeout=60)
     assert beat.status_code == 200
     assert statuses == [200]
+
+
+def test_a_request_and_its_decision_are_written_off_the_event_loop(
+    demo: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc, threads = demo.gov.requests, []
+    for name in ("add", "save"):
+        real = getattr(svc.repo, name)
+
+        def spy(*args, _real=real):  # type: ignore[no-untyped-def]
+            threads.append(threading.current_thread())
+            return _real(*args)
+
+        monkeypatch.setattr(svc.repo, name, spy)
+    data = {"kind": "add_member", "group": "communication", "users": "nora", "role": "contributor",
+            "justification": "Joins the newsletter team"}  # fmt: skip
+    with demo.client("alice") as c:
+        assert c.post("/ui/requests", data=data).status_code == 200
+    rid = max(r.id or 0 for r in svc.repo.by_requester("alice"))
+    plan = demo.run(svc.preview(svc.get(rid)))
+    with demo.client("claire") as c:
+        assert c.post(f"/ui/requests/{rid}/approve", data={"checksum": plan.checksum}).status_code == 200
+    assert len(threads) >= 4  # the request; approved and applying; applied
+    assert demo.server._thread not in threads
