@@ -88,7 +88,7 @@ async def audit_page(caller: CallerDep, gov: GovDep, q: AuditQueryDep, page: int
     names = await gov.display_names(people_in(entries))
     shown = tuple((e.seq, e.at, e.actor, e.action, e.subject, repr(e.detail), e.hash) for e in entries)
     org = gov.org()
-    words = AuditWords(caller.lang, Words(org, names), {wg.slug: wg.name for wg in org.working_groups})
+    words = AuditWords(caller.lang, Words(org, names), org.group_names)
     rows = ROWS.get(
         (org,),
         (caller.lang, tuple(sorted(names.items())), *shown),
@@ -112,7 +112,7 @@ async def audit_csv(caller: CallerDep, gov: GovDep, q: AuditQueryDep) -> Respons
     people = await gov.people(people_in(entries))
     org = gov.org()
     names = {uid: info.display_name or uid for uid, info in people.items()}
-    words = AuditWords(caller.lang, Words(org, names), {wg.slug: wg.name for wg in org.working_groups})
+    words = AuditWords(caller.lang, Words(org, names), org.group_names)
     header = [caller._("No."), caller._("When (UTC)"), caller._("Who"), caller._("E-mail"),
               caller._("Account"), caller._("Action"), caller._("Subject"), caller._("Action code"),
               caller._("Subject code"), caller._("Hash")]  # fmt: skip

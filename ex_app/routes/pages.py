@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from urllib.parse import quote, urlencode
+
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse
 
@@ -64,7 +67,7 @@ def _group_texts(summary: GroupSummary, names: dict[str, str]) -> list[str]:
 
 
 def folder_rights(
-    caller: Caller, wg: WorkingGroup, group_names: dict[str, str] | None = None
+    caller: Caller, wg: WorkingGroup, group_name: Callable[[str], str] = lambda slug: slug
 ) -> list[tuple[str, str, str]]:
     """Who may do what in the group's folder: roles, organisation-wide groups, extra grants."""
     roles = {r: caller._(ROLE_LABELS[r]) for r in Role}
@@ -75,7 +78,7 @@ def folder_rights(
     for g in wg.grants:
         if "/" in g.group:
             slug, role = g.group.split("/", 1)
-            name = (group_names or {}).get(slug, slug)  # the working group's name, not its slug
+            name = group_name(slug)  # the working group's name, not its slug
             who = f"{name} · {roles[Role(role)]}" if role in Role._value2member_map_ else g.group
         else:
             who = caller._(g.group)
@@ -89,7 +92,8 @@ async def render_group(
 ) -> HTMLResponse:  # fmt: skip
     """The group page: ``page`` of its members, and the change form for member ``change`` or the
     renewal form for member ``renew`` (the expiry notification's link) if asked."""
-    wg = gov.org().group(slug)
+    org = gov.org()
+    wg = org.group(slug)
     if wg is None or wg.archived:
         raise HTTPException(404, caller._("This working group does not exist."))
     members = gov.members(slug)
@@ -110,10 +114,17 @@ async def render_group(
         can_request=may_request, waiting=waiting, newcomers=newcomers,
         can_join=bool(can_request(a, RequestKind.JOIN, slug)),
         roles=[r.value for r in Role],
-        folder_rights=folder_rights(caller, wg, {g.slug: g.name for g in gov.org().working_groups}),
+        folder_rights=folder_rights(caller, wg, lambda s: (other.name if (other := org.group(s)) else s)),
         objectable=open_to_objection, renewing=renewing, **ctx,
-        may_view_person=lambda u: bool(can_view_person(a, u)),  # the name links to the person page
+        viewable={m.user for m in shown.items if can_view_person(a, m.user)},  # names link to their page
+        queries={m.user: _queries(shown.number, m.user) for m in shown.items},
     )  # fmt: skip
+
+
+def _queries(page: int, uid: str) -> tuple[str, str, str]:
+    """A member row's links: their person page, and this page with their change or renewal form."""
+    kept = {"page": str(page)} if page > 1 else {}
+    return quote(uid, safe=""), urlencode({**kept, "change": uid}), urlencode({**kept, "renew": uid})
 
 
 @router.get("/groups/{slug}", response_class=HTMLResponse)
@@ -166,7 +177,7 @@ async def render_person(
     memberships = org.memberships_of(uid)
     if account is None and not memberships:
         raise HTTPException(404, caller._("Nobody has the account “%(user)s”.", user=uid))
-    groups = {wg.slug: wg.name for wg in org.working_groups}
+    groups = org.group_names
     reached = reach(org, gov.sync.desired(org), uid)
     outside = gov.sync.outside(account.groups) if account else []  # Nextcloud groups it never changes
     may_offboard = bool(memberships) and bool(can_request(caller.actor, RequestKind.OFFBOARD, EVERY_GROUP))

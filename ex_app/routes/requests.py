@@ -113,7 +113,7 @@ async def _detail(
 async def _listed(svc: RequestService, requests: list[AccessRequest]) -> dict[str, Any]:
     """Names for a list of requests: people by display name, groups by name (not ids and slugs)."""
     uids = {u for r in requests for u in (r.requester, *(ln.user for ln in r.lines if ln.user))}
-    groups = {wg.slug: wg.name for wg in svc.org().working_groups}
+    groups = svc.org().group_names
     return {"names": await svc.names(uids), "group_names": groups}
 
 

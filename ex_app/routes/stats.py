@@ -142,7 +142,7 @@ async def stats_page(caller: CallerDep, gov: GovDep, q: str = "", page: int = 1)
     figures = org_figures(org, today)
     soon = figures.soon
     names = await gov.display_names({m.user for m in soon})
-    groups = {wg.slug: wg.name for wg in org.working_groups}
+    groups = org.group_names
     shown = counts_page(figures.counts, q, page)
     org_rows = [c for c in figures.counts if c.get("org")]
 

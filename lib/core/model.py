@@ -165,6 +165,11 @@ class Organisation:
 
     # Indexes built once per Organisation (it is immutable): pages ask these on every request.
     @cached_property
+    def group_names(self) -> dict[str, str]:
+        """Working-group slug -> name (archived ones too): pages name groups, never show slugs."""
+        return {wg.slug: wg.name for wg in self.working_groups}
+
+    @cached_property
     def _groups(self) -> dict[str, WorkingGroup]:
         found: dict[str, WorkingGroup] = {}
         for wg in self.working_groups:
