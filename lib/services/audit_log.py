@@ -23,6 +23,15 @@ class AuditService:
         require(can_view_audit(actor))
         return self.ctx.audit.page(wanted, offset=(number - 1) * size, limit=size)
 
+    def page_and_chain(
+        self, actor: Actor, wanted: AuditFilter, number: int, size: int
+    ) -> tuple[list[AuditEntry], int, ChainCheck]:
+        """The page and the chain's state together: one trip to a worker thread for the audit page.
+        The first unfiltered page already holds the newest entry, which spares the chain a query."""
+        entries, total = self.page(actor, wanted, number, size)
+        newest = entries[0] if entries and number == 1 and wanted == AuditFilter() else None
+        return entries, total, self.chain(actor, newest)
+
     def chain(self, actor: Actor, newest: AuditEntry | None = None) -> ChainCheck:
         """Whether the chain of hashes still holds (only what was appended since the last check)."""
         require(can_view_audit(actor))

@@ -108,9 +108,9 @@ class Governance:
     def caller(self, uid: str, is_admin: bool = False) -> tuple[Actor, int]:
         """The caller's role, and the requests awaiting operations if they operate (their badge).
 
-        Called once per HTTP request, in a worker thread (database work stays off the event loop):
-        one query for both, and the organisation's version it read holds for the rest of the request
-        (lib/store/org_repo.one_version_per_request, begun by the request before the thread).
+        Called once per HTTP request: one query for both, and the organisation's version it read
+        holds for the rest of the request (lib/store/org_repo.one_version_per_request, begun by
+        ``begin_request``; ``version_seen`` also serves a caller in a worker thread).
         ``is_admin``: Nextcloud says the caller is an administrator (``self.setup.is_admin``).
         """
         version, pending = self.ctx.version_and_waiting(AWAITING_OPERATIONS)
