@@ -227,6 +227,10 @@ class AuditStore(AuditLog, Protocol):
 
     def verify_whole_chain(self) -> ChainCheck: ...
 
+    def chain_checked(self) -> bool:
+        """Whether the whole chain was checked once here: later checks hash only what is new."""
+        ...
+
 
 class JournalStore(Journal, Protocol):
     """The journal as the services use it: which process holds runs, when Nextcloud last changed."""

@@ -154,6 +154,10 @@ class SqlAuditLog:
 
     # ---- the hash chain -------------------------------------------------------------------------
 
+    def chain_checked(self) -> bool:
+        """Whether this process checked the whole chain once (later checks hash only what is new)."""
+        return self._verified is not None
+
     def chain_status(self, full: bool = False, newest: AuditEntry | None = None) -> ChainCheck:
         """The chain's state, hashing only the entries appended since the last check.
 

@@ -15,7 +15,7 @@ from tests.conftest import RunningApp
 def test_the_heartbeat_is_answered_while_the_audit_log_is_read(
     demo: RunningApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The audit page's query is held until a heartbeat got its answer: were the query on the loop,
+    """A filtered audit page (counted) is held until a heartbeat got its answer: were it on the loop,
     the heartbeat could not be answered and would time out."""
     log = demo.gov.audit_log
     reading, answered = threading.Event(), threading.Event()
@@ -31,7 +31,7 @@ def test_the_heartbeat_is_answered_while_the_audit_log_is_read(
 
     def read_audit() -> None:
         with demo.client("claire") as c:
-            statuses.append(c.get("/ui/audit").status_code)
+            statuses.append(c.get("/ui/audit", params={"text": "claire"}).status_code)  # a filter: counted
 
     worker = threading.Thread(target=read_audit)
     worker.start()
@@ -65,3 +65,18 @@ def test_a_request_and_its_decision_are_written_off_the_event_loop(
         assert c.post(f"/ui/requests/{rid}/approve", data={"checksum": plan.checksum}).status_code == 200
     assert len(threads) >= 4  # the request; approved and applying; applied
     assert demo.server._thread not in threads
+
+
+def test_only_the_newest_unfiltered_audit_page_of_a_checked_chain_is_read_on_the_loop(
+    demo: RunningApp,
+) -> None:
+    """An index lookup stays on the loop (a thread hop costs more); a filter to count, or a chain
+    never checked in this process, goes to a worker thread."""
+    from lib.core.audit import AuditFilter
+
+    log = demo.gov.audit_log
+    assert not log.quick(AuditFilter())  # the first look hashes the whole chain
+    with demo.client("claire") as c:
+        assert c.get("/ui/audit").status_code == 200
+    assert log.quick(AuditFilter())
+    assert not log.quick(AuditFilter(text="claire"))
