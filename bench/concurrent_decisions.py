@@ -19,24 +19,20 @@ PostgreSQL: GOVERNANCE_TEST_POSTGRES_URL, else a throw-away cluster (bench/proce
 from __future__ import annotations
 
 import asyncio
-import base64
 import re
-import tempfile
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 
 from bench import faults
-from bench.processes import AppProcess, app_env, fresh_database, postgres_server
-from ex_app.deps import csrf_token
+from bench.processes import AppProcess, app_database
 from lib.core.model import Role, role_ref
-from lib.store.db import make_engine, migrate
 from lib.store.org_repo import OrgRepository
 from lib.store.tables import access_requests, audit_log, journal_runs
+from tests.conftest import appapi_headers
 
 REQUESTS = 200
 GROUPS = 10
@@ -47,24 +43,10 @@ FLASH = re.compile(r'class="gov-flash gov-flash-error" role="status">([^<]*)')  
 FINAL = {"applied", "failed", "rejected", "cancelled", "expired"}
 
 
-def headers(uid: str, secret: str) -> dict[str, str]:
-    """As AppAPI's proxy calls the ExApp for Nextcloud user ``uid`` (tests/conftest.appapi_headers)."""
-    auth = base64.b64encode(f"{uid}:{secret}".encode()).decode()
-    return {
-        "EX-APP-ID": "governance",
-        "EX-APP-VERSION": "1.0.0",
-        "AA-VERSION": "32.0.0",
-        "AUTHORIZATION-APP-API": auth,
-        "AA-REQUEST-ID": "bench",
-        "X-Governance-Lang": "en",
-        "X-Governance-CSRF": csrf_token(secret, uid),
-    }
-
-
 async def _submit(client: httpx.AsyncClient, secret: str, g: int, uid: str) -> int:
     form = {"kind": "add_member", "group": faults._slug(g), "users": uid, "role": "contributor",
             "justification": "bench: concurrent decisions"}  # fmt: skip
-    r = await client.post("/ui/requests", data=form, headers=headers(f"fac{g}", secret))
+    r = await client.post("/ui/requests", data=form, headers=appapi_headers(f"fac{g}", secret=secret))
     found = re.search(r"#(\d+)", r.text)
     if r.status_code != 200 or not found:
         raise RuntimeError(f"submitting {uid}: HTTP {r.status_code}")
@@ -78,7 +60,10 @@ async def _decide(
     each answer's status, and the sentence shown when it is refused."""
     operators = [(apps[0], f"op{rid % 2}"), (apps[1], f"op{2 + rid % 2}")]
     async with gate:
-        shown = [await c.get(f"/ui/requests/{rid}", headers=headers(op, secret)) for c, op in operators]
+        shown = [
+            await c.get(f"/ui/requests/{rid}", headers=appapi_headers(op, secret=secret))
+            for c, op in operators
+        ]
         checksums = [m.group(1) for page in shown if (m := CHECKSUM.search(page.text))]
         if len(checksums) != len(operators):
             raise RuntimeError(
@@ -87,7 +72,9 @@ async def _decide(
         answers = await asyncio.gather(
             *(
                 c.post(
-                    f"/ui/requests/{rid}/approve", data={"checksum": checksum}, headers=headers(op, secret)
+                    f"/ui/requests/{rid}/approve",
+                    data={"checksum": checksum},
+                    headers=appapi_headers(op, secret=secret),
                 )
                 for (c, op), checksum in zip(operators, checksums, strict=True)
             )
@@ -134,13 +121,9 @@ def run_decisions(requests: int = REQUESTS, at_once: int = AT_ONCE) -> dict[str,
     standin.calls.clear()
     apps: list[AppProcess] = []
     try:
-        with postgres_server() as server, fresh_database(server) as db, tempfile.TemporaryDirectory() as tmp:
-            engine = make_engine(db)
+        with app_database(org, secret=secret, nextcloud_url=standin.url) as (engine, env, logs):
             try:
-                migrate(engine)
-                OrgRepository(engine).save(org)
-                env = app_env(secret=secret, nextcloud_url=standin.url, database_url=db, storage=Path(tmp))
-                apps = [AppProcess(env, Path(tmp) / f"app{k}.log").start() for k in range(2)]
+                apps = [AppProcess(env, logs / f"app{k}.log").start() for k in range(2)]
                 decided = asyncio.run(decide_all([a.url for a in apps], secret, uids, at_once))
                 ids: list[int] = decided["ids"]
                 states = _settle(engine, ids)
@@ -148,7 +131,6 @@ def run_decisions(requests: int = REQUESTS, at_once: int = AT_ONCE) -> dict[str,
             finally:
                 for app in apps:
                     app.stop()
-                engine.dispose()
     finally:
         standin.stop()
     answers: dict[int, list[tuple[int, str]]] = decided["answers"]

@@ -16,22 +16,19 @@ from __future__ import annotations
 import random
 import re
 import statistics
-import tempfile
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import func, select
 
 from bench import faults
-from bench.concurrent_decisions import CHECKSUM, headers
-from bench.processes import AppProcess, app_env, fresh_database, postgres_server
+from bench.concurrent_decisions import CHECKSUM
+from bench.processes import AppProcess, app_database
 from lib.core.model import Role, role_ref
-from lib.store.db import make_engine, migrate
-from lib.store.org_repo import OrgRepository
 from lib.store.tables import access_requests, journal_changes, journal_runs
+from tests.conftest import appapi_headers
 
 KILLS = 8
 PEOPLE = 20
@@ -62,7 +59,7 @@ def _approve_in_background(url: str, secret: str, rid: int) -> threading.Thread:
     """op0 approves; the answer never comes (the process dies under it)."""
 
     def approve() -> None:
-        with httpx.Client(base_url=url, timeout=60, headers=headers("op0", secret)) as c:
+        with httpx.Client(base_url=url, timeout=60, headers=appapi_headers("op0", secret=secret)) as c:
             page = c.get(f"/ui/requests/{rid}")
             checksum = CHECKSUM.search(page.text)
             if checksum is None:
@@ -83,7 +80,9 @@ def one_kill(
     """Ask, approve, kill once ``at`` changes are done, restart: the new process and what happened."""
     form = {"kind": "add_member", "group": faults.WG, "users": ",".join(uids), "role": "contributor",
             "justification": "bench: a process killed while applying"}  # fmt: skip
-    r = httpx.post(f"{app.url}/ui/requests", data=form, headers=headers("fac0", secret), timeout=60)
+    r = httpx.post(
+        f"{app.url}/ui/requests", data=form, headers=appapi_headers("fac0", secret=secret), timeout=60
+    )
     found = re.search(r"#(\d+)", r.text)
     if r.status_code != 200 or not found:
         raise RuntimeError(f"the request was not sent: HTTP {r.status_code}")
@@ -130,13 +129,9 @@ def run_kills(kills: int = KILLS) -> dict[str, Any]:
     rounds: list[dict[str, Any]] = []
     app: AppProcess | None = None
     try:
-        with postgres_server() as server, fresh_database(server) as db, tempfile.TemporaryDirectory() as tmp:
-            engine = make_engine(db)
+        with app_database(org, secret=secret, nextcloud_url=standin.url) as (engine, env, logs):
             try:
-                migrate(engine)
-                OrgRepository(engine).save(org)
-                env = app_env(secret=secret, nextcloud_url=standin.url, database_url=db, storage=Path(tmp))
-                app = AppProcess(env, Path(tmp) / "app.log").start()
+                app = AppProcess(env, logs / "app.log").start()
                 rng = random.Random(faults.SEED)
                 for n in range(kills):
                     uids = everyone[n * PEOPLE : (n + 1) * PEOPLE]
@@ -146,7 +141,6 @@ def run_kills(kills: int = KILLS) -> dict[str, Any]:
             finally:
                 if app is not None:
                     app.stop()
-                engine.dispose()
     finally:
         standin.stop()
     applied = [r["seconds"] for r in rounds if r["state"] == "applied"]

@@ -20,8 +20,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
+from lib.core.model import Organisation
+from lib.store.db import make_engine, migrate
+from lib.store.org_repo import OrgRepository
 from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,3 +168,23 @@ def app_env(*, secret: str, nextcloud_url: str, database_url: str, storage: Path
         "GOVERNANCE_ADMIN_USER": "admin",
         "GOVERNANCE_OBJECTION_DAYS": "0",
     }
+
+
+@contextmanager
+def app_database(
+    org: Organisation, *, secret: str, nextcloud_url: str
+) -> Iterator[tuple[Engine, dict[str, str], Path]]:
+    """A fresh PostgreSQL database holding ``org``, its engine, and the environment of app processes
+    on it (their logs go in the folder given)."""
+    with postgres_server() as server, fresh_database(server) as db, tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(db)
+        try:
+            migrate(engine)
+            OrgRepository(engine).save(org)
+            yield (
+                engine,
+                app_env(secret=secret, nextcloud_url=nextcloud_url, database_url=db, storage=Path(tmp)),
+                Path(tmp),
+            )
+        finally:
+            engine.dispose()

@@ -52,16 +52,6 @@ def one_version_per_request(version: int | None = None) -> None:
     _view.set(view)
 
 
-def version_seen(version: int) -> None:
-    """The request's version, read in a worker thread: the thread runs in a copy of the request's
-    context, so it fills in the view the request began (``one_version_per_request``) rather than
-    setting a new one that the request would never see."""
-    if (view := _view.get()) is not None:
-        view.version = version
-    else:
-        one_version_per_request(version)
-
-
 def _forget_view() -> None:
     if (view := _view.get()) is not None:
         view.version = None
@@ -93,7 +83,13 @@ class OrgRepository:
         one_version_per_request()
 
     def version_seen(self, version: int) -> None:
-        version_seen(version)
+        """The request read ``version``: it holds for the rest of the request. From a worker thread
+        (a copy of the request's context) this fills in the view the request began, rather than
+        setting a new one the request would never see."""
+        if (view := _view.get()) is not None:
+            view.version = version
+        else:
+            one_version_per_request(version)
 
     def version_and(self, other: ScalarSelect[int]) -> tuple[int, int]:
         """The version and ``other``'s number in one round trip (every page needs both)."""

@@ -178,9 +178,8 @@ async def test_a_killed_approval_is_resumed_by_another_worker_and_its_request_en
     await kill_after_commit(dying, rid, checksum, adds=3)
     assert survivor.requests.get(rid).state is RequestState.APPLYING
 
-    assert (
-        await resume_and_settle(survivor.requests) == []
-    )  # the dead worker's silence is not yet long enough
+    # the dead worker's silence is not yet long enough
+    assert await resume_and_settle(survivor.requests) == []
     assert survivor.requests.get(rid).state is RequestState.APPLYING
     await asyncio.sleep(STALE + 0.1)
     [resumed] = await resume_and_settle(survivor.requests)
