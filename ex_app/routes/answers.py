@@ -1,4 +1,4 @@
-"""How a route answers besides its page: a refusal, an error flash, a Nextcloud that could not be read,
+"""How a route answers besides its page: an error flash, a Nextcloud that could not be read,
 rights in words, the address htmx pushes, a download's headers."""
 
 from __future__ import annotations
@@ -11,18 +11,10 @@ from fastapi.responses import HTMLResponse
 from lib.core.explain import BITS
 from lib.core.faults import NextcloudError
 from lib.core.model import Right
-from lib.core.policy import (
-    Decision,
-)
 
 from ..deps import Caller
-from ..render import render
 
 log = logging.getLogger(__name__)
-
-
-def refused(caller: Caller, decision: Decision, active: str) -> HTMLResponse:
-    return render(caller, "message.html", active, status=403, message=caller._(decision.reason), refusal=403)
 
 
 def error(message: str) -> dict[str, str]:

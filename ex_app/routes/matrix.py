@@ -13,13 +13,9 @@ from fastapi.responses import HTMLResponse
 
 from lib.core.drift import Drift
 from lib.core.errors import Forbidden, GovernanceError
-from lib.core.explain import explain
 from lib.core.faults import NextcloudError, StaleOrganisation
 from lib.core.paging import page_number, paginate
-from lib.core.policy import (
-    can_repair_drift,
-    can_view_matrix,
-)
+from lib.core.policy import can_repair_drift
 from lib.core.wording import Words
 from lib.i18n import say
 from lib.services.governance import Governance
@@ -28,7 +24,7 @@ from lib.services.organisation import MEMBER_DRIFT, DriftGone, NotDescribable, d
 
 from ..deps import Caller, CallerDep, DriftRepairerDep, GovDep, OrgEditorDep
 from ..render import Fragments, env, render
-from .answers import error, pushed, refused, right_text, unread
+from .answers import error, pushed, right_text, unread
 from .matrix_table import (
     folder_choices,
     folders_matching,
@@ -157,17 +153,19 @@ async def drift_context(
     caller: Caller, gov: Governance, dpage: int = 1, refresh: bool = False
 ) -> dict[str, Any]:
     """Drift and plan from the last reading of Nextcloud, one page of differences."""
-    view = await gov.sync.view(refresh)
-    readings = gov.sync.readings
+    found = await gov.oversight.matrix(caller.actor, refresh)
+    view = found.view
     drifts: tuple[Drift, ...] = view.drifts if view else ()
     shown = paginate(list(enumerate(drifts)), dpage, DRIFTS_PAGE)
     read_at = f"{caller.moment(view.read_at.astimezone(UTC))} UTC" if view and view.read_at else ""
     words = await drift_words(gov, [d for _i, d in shown.items])
+    words_of_plan = (
+        await gov.oversight.repair_words(caller.actor, view, caller.lang, PLAN_SHOWN) if view else None
+    )
     return {
-        "view": view, "reading": readings.refreshing, "read_error": readings.error, "read_at": read_at,
+        "view": view, "reading": found.refreshing, "read_error": found.read_error, "read_at": read_at,
         "drifts": drifts, "shown_drifts": shown.items, "dpage": shown.number, "dpages": shown.pages,
-        "plan": view.plan if view else None, "plan_shown": PLAN_SHOWN,
-        "plan_text": await gov.sync.words(view, caller.lang, PLAN_SHOWN) if view else None,
+        "plan": view.plan if view else None, "plan_shown": PLAN_SHOWN, "plan_text": words_of_plan,
         "drift_text": lambda d: drift_text(caller, words, d), "drift_key": drift_key,
         "can_repair": bool(can_repair_drift(caller.actor)), "member_drift": MEMBER_DRIFT,
     }  # fmt: skip
@@ -182,8 +180,7 @@ def _memo(f: Callable[[int | None], str]) -> Callable[[int | None], str]:
 async def render_matrix(caller: Caller, gov: Governance, status: int = 200, **ctx: Any) -> HTMLResponse:
     """The matrix; ``ctx`` may hold the page's query (q, group, page, dpage, refresh) and a flash."""
     q, group, page = str(ctx.pop("q", "")), str(ctx.pop("group", "")), int(ctx.pop("page", 1))
-    org = gov.org()
-    desired = gov.sync.desired(org)
+    org, desired = gov.oversight.desired(caller.actor)  # refused to whoever may not see the matrix
     labels = group_labels(org, caller)
     found = folders_matching(org, desired, q)
     wanted = groups_matching(labels, desired, group) if group.strip() else None
@@ -223,9 +220,6 @@ async def matrix_page(
 ) -> HTMLResponse:
     """``q`` filters folders by name, ``group`` the rows by group name and role (and the folders to
     those where such a group has a right)."""
-    decision = can_view_matrix(caller.actor)
-    if not decision:
-        return refused(caller, decision, "matrix")
     return await render_matrix(
         caller, gov, q=q[:200], group=group[:200], page=page_number(page), dpage=dpage, refresh=refresh
     )
@@ -238,9 +232,6 @@ TABLES = Fragments("_matrix_table.html")  # the same for every reader until the 
 @router.get("/ui/matrix/drift", response_class=HTMLResponse)
 async def drift_section(caller: CallerDep, gov: GovDep, dpage: int = 1) -> HTMLResponse:
     """The differences alone: what the page polls while Nextcloud is being read."""
-    decision = can_view_matrix(caller.actor)
-    if not decision:
-        return refused(caller, decision, "matrix")
     html = _DRIFT.render(
         caller=caller, _=caller._, ngettext=caller.ngettext, **(await drift_context(caller, gov, dpage))
     )
@@ -302,30 +293,23 @@ async def explain_page(
     caller: CallerDep, gov: GovDep, user: str = "", folder: str = "", path: str = ""
 ) -> HTMLResponse:
     """Who can do what on a path, and why: groupfolders' arithmetic on the desired state."""
-    decision = can_view_matrix(caller.actor)
-    if not decision:
-        return refused(caller, decision, "matrix")
-    org = gov.org()
-    desired = gov.sync.desired(org)
+    org, desired = gov.oversight.desired(caller.actor)  # refused to whoever may not see the matrix
     user, folder, path = user.strip(), folder.strip(), "/".join(p for p in path.split("/") if p.strip())
     choices = folder_choices(org, desired)
     if folder not in desired.folders:  # a folder's name typed in the address, in any case
         folder = next((m for m, n in choices if folder.casefold() in (m.casefold(), n.casefold())), folder)
-    known = folder in desired.folders
     try:
-        matches = await gov.directory.named(caller.actor, user) if user else ()
-        where = await gov.sync.path_known(desired, folder, path) if known and path else True
+        found = await gov.oversight.explain(caller.actor, user, folder, path)
     except NextcloudError as exc:
         return render(caller, "message.html", "matrix", status=502, message=unread(caller, exc)["flash"])
-    person = matches[0] if len(matches) == 1 else None
-    shown = person is not None and known and where is not False
-    answer = explain(org, desired, person.uid, folder, path) if person and shown else None
+    matches, answer = found.people, found.answer
     words = _GROUP_WORDS.get((org,), (), lambda: Words(org))  # groups by working group and role, not ids
     response = render(
         caller, "explain.html", "matrix", answer=answer, user=user, folder=folder, path=path,
-        unknown_folder=bool(folder) and not known, folder_choices=choices, person=person,
-        no_person=bool(user) and not matches, choices=matches if len(matches) > 1 else (),
-        no_path=where is False, unchecked_path=where is None, right_text=lambda b: right_text(caller, b),
+        unknown_folder=bool(folder) and not found.known, folder_choices=choices,
+        person=matches[0] if len(matches) == 1 else None, no_person=bool(user) and not matches,
+        choices=matches if len(matches) > 1 else (), no_path=found.path_exists is False,
+        unchecked_path=found.path_exists is None, right_text=lambda b: right_text(caller, b),
         group_text=lambda gid: say(caller.lang, words.group(gid)),
         rules_text=lambda rules: ", ".join(say(caller.lang, words.mapping(r.mapping_type, r.mapping_id))
                                            for r in rules),

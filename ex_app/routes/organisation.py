@@ -16,9 +16,6 @@ from lib.core.errors import Forbidden, GovernanceError, InvalidOrganisation, Uns
 from lib.core.faults import NextcloudError, StaleOrganisation
 from lib.core.model import Organisation, WorkingGroup
 from lib.core.paging import page_number, page_of, paginate, search
-from lib.core.policy import (
-    can_edit_org,
-)
 from lib.core.slugs import is_slug
 from lib.i18n import error_text, organisation_error, say
 from lib.services.governance import Governance
@@ -28,7 +25,7 @@ from lib.services.setup import Stage
 from .. import org_yaml
 from ..deps import Caller, CallerDep, GovDep, OrgEditorDep
 from ..render import Fragments, render
-from .answers import attachment, error, pushed, refused, right_text, unread
+from .answers import attachment, error, pushed, right_text, unread
 
 router = APIRouter()
 
@@ -65,7 +62,7 @@ def render_org(
     group just saved or refused), else the first."""
     ctx.setdefault("form_errors", {})
     ctx.setdefault("values", {})
-    org = gov.org()
+    org = gov.organisation.current(caller.actor)  # refused to whoever may not edit it
     groups: Sequence[WorkingGroup] = org.working_groups
     query = q.strip()
     if query:
@@ -194,8 +191,7 @@ async def confirm_or_apply(
 
 @router.get("/ui/organisation", response_class=HTMLResponse)
 async def organisation_page(caller: CallerDep, gov: GovDep, q: str = "", page: str = "") -> HTMLResponse:
-    decision = can_edit_org(caller.actor)
-    return render_org(caller, gov, q=q, page=page) if decision else refused(caller, decision, "org")
+    return render_org(caller, gov, q=q, page=page)
 
 
 @router.post("/ui/organisation/groups", response_class=HTMLResponse)
@@ -216,7 +212,7 @@ async def save_group(
     form = {"slug": slug, "name": name, "purpose": purpose, "mount_point": mount_point, "archived": archived}
     current = gov.organisation.version()
     try:
-        new_org = edited_org(gov.org(), caller, mode, form)
+        new_org = edited_org(gov.organisation.current(caller.actor), caller, mode, form)
     except FieldError as exc:
         form_id, focus = ("create", "") if mode == "create" else (f"wg-{slug}", slug)
         return render_org(

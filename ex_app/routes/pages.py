@@ -8,7 +8,6 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse
 
-from lib.core.explain import reach
 from lib.core.model import ROLE_RIGHT, Right, Role, WorkingGroup
 from lib.core.paging import page_number, paginate, search
 from lib.core.policy import can_request, can_view_person
@@ -178,8 +177,7 @@ async def render_person(
     if account is None and not memberships:
         raise HTTPException(404, caller._("Nobody has the account “%(user)s”.", user=uid))
     groups = org.group_names
-    reached = reach(org, gov.sync.desired(org), uid)
-    outside = gov.sync.outside(account.groups) if account else []  # Nextcloud groups it never changes
+    reached, outside = gov.oversight.reach(caller.actor, uid, account.groups if account else ())
     may_offboard = bool(memberships) and bool(can_request(caller.actor, RequestKind.OFFBOARD, EVERY_GROUP))
     leaving = gov.requests.leaving(uid)  # one at a time: its link instead of the form
     return render(

@@ -14,7 +14,6 @@ from fastapi.responses import HTMLResponse
 
 from lib.core.faults import NextcloudError
 from lib.core.model import OrgGroup
-from lib.core.policy import Decision, can_set_up, can_view_settings
 from lib.services.governance import Governance
 from lib.services.setup import (
     ACCOUNT_MISSING,
@@ -28,7 +27,7 @@ from lib.services.setup import (
 
 from ..deps import Caller, CallerDep, GovDep, SetterUpDep
 from ..render import render
-from .answers import refused, unread
+from .answers import unread
 from .organisation import confirm_or_apply
 
 router = APIRouter(prefix="/ui")
@@ -90,7 +89,8 @@ async def setup_page(
     ctx.setdefault("form_errors", {})
     ctx.setdefault("values", {})
     if stage is Stage.NO_OPERATIONS:
-        return render(caller, "setup_team.html", "settings", status=status, org=gov.org(), first=True, **ctx)
+        org = gov.setup.organisation(caller.actor)
+        return render(caller, "setup_team.html", "settings", status=status, org=org, first=True, **ctx)
     return render(caller, "setup.html", "settings", status=status, **ctx)
 
 
@@ -99,8 +99,8 @@ async def setup(caller: CallerDep, gov: GovDep) -> HTMLResponse:
     stage = gov.setup.stage()
     if stage is Stage.READY:
         return await settings_page(caller, gov)
-    if stage is Stage.NO_OPERATIONS and not caller.actor.is_admin:
-        return refused(caller, can_set_up(caller.actor), "groups")
+    if stage is Stage.NO_OPERATIONS:  # the organisation exists: only who may set it up sees it
+        gov.setup.organisation(caller.actor)
     return await setup_page(caller, gov, stage)
 
 
@@ -116,16 +116,13 @@ async def setup_from_template(
     version: Annotated[int, Form()] = -1,
 ) -> HTMLResponse:
     """The template path: a name, a first working group with its folder, the operations team."""
-    decision = can_set_up(caller.actor)
-    if not decision:
-        return _refused(caller, decision)
     if gov.setup.stage() is not Stage.EMPTY:
         text = caller._("Governance is already set up: change the organisation from its page.")
         return _message(caller, 409, text)
     form = TemplateForm(name, group_name, folder)
     current = gov.organisation.version()
     try:
-        new_org = await gov.setup.template(form, users)
+        new_org = await gov.setup.template(caller.actor, form, users)
     except SetupError as exc:
         values = {"template": {"name": name, "group_name": group_name, "folder": folder, "users": users}}
         return await setup_page(
@@ -146,18 +143,11 @@ async def setup_from_template(
     )  # fmt: skip
 
 
-def _refused(caller: Caller, decision: Decision) -> HTMLResponse:
-    return refused(caller, decision, "settings")
-
-
 # ---- the operations team -----------------------------------------------------------------------
 
 
 @router.get("/setup/operations", response_class=HTMLResponse)
 async def operations_form(caller: CallerDep, gov: GovDep) -> HTMLResponse:
-    decision = can_set_up(caller.actor)
-    if not decision:
-        return _refused(caller, decision)
     stage = gov.setup.stage()
     if stage is Stage.EMPTY:
         return await setup_page(caller, gov, stage)
@@ -165,7 +155,7 @@ async def operations_form(caller: CallerDep, gov: GovDep) -> HTMLResponse:
 
 
 async def _team_page(caller: Caller, gov: Governance, status: int = 200, **ctx: Any) -> HTMLResponse:
-    org = gov.org()
+    org = gov.setup.organisation(caller.actor)  # refused to whoever may not set Governance up
     team = [m.user for m in org.members_of(OrgGroup.OPERATIONS)]
     ctx.setdefault("form_errors", {})
     ctx.setdefault("values", {"team": {"users": ", ".join(team)}})
@@ -182,15 +172,12 @@ async def save_operations(
     version: Annotated[int, Form()] = -1,
 ) -> HTMLResponse:
     """Name (or change) the operations team, as any change of the organisation: plan, then apply."""
-    decision = can_set_up(caller.actor)
-    if not decision:
-        return _refused(caller, decision)
     if gov.setup.stage() is Stage.EMPTY:
         return _message(caller, 409, caller._("Set the organisation up first."))
     current = gov.organisation.version()
     try:
-        people = await gov.setup.accounts(users)
-        new_org = with_operations(gov.org(), people)
+        people = await gov.setup.accounts(caller.actor, users)
+        new_org = with_operations(gov.setup.organisation(caller.actor), people)
     except SetupError as exc:
         values = {"team": {"users": users}}
         return await _team_page(
@@ -224,19 +211,16 @@ async def settings(caller: CallerDep, gov: GovDep) -> HTMLResponse:
 
 
 async def settings_page(caller: Caller, gov: Governance) -> HTMLResponse:
-    decision = can_view_settings(caller.actor)
-    if not decision:
-        return _refused(caller, decision)
+    kind, where = gov.setup.database(caller.actor)  # refused to whoever is not an administrator
     stage = gov.setup.stage()
     if stage is not Stage.READY:
         return await setup_page(caller, gov, stage)
+    checks = await gov.setup.checks(caller.actor)
     s = gov.settings
-    checks = await gov.setup.checks()
     account = next(c for c in checks if c.name == "account")
     org = gov.org()
     team = [m.user for m in org.members_of(OrgGroup.OPERATIONS)]
     names = await gov.display_names(set(team))
-    kind, where = gov.setup.database()
     rows = [
         (caller._("Nextcloud account Governance acts as"), s.governance_admin_user),
         (caller._("Is this account an administrator?"), _admin_answer(caller, account)),

@@ -25,6 +25,7 @@ from .audit_log import AuditService
 from .context import Context
 from .memo import Memo
 from .organisation import OrganisationService
+from .oversight import OversightService
 from .people import PeopleService
 from .requests import RequestService
 from .setup import SetupService
@@ -59,6 +60,7 @@ class Governance:
         self.organisation = OrganisationService(ctx, self.sync)
         self.directory = PeopleService(ctx)
         self.audit_log = AuditService(ctx)
+        self.oversight = OversightService(ctx, self.sync, self.requests, self.directory)
         self._tasks: list[asyncio.Task[None]] = []
         self._summaries: Memo[list[GroupSummary]] = Memo()
 

@@ -87,10 +87,14 @@ class OrganisationService:
     def version(self) -> int:
         return self.ctx.orgs.version()
 
+    def current(self, actor: Actor) -> Organisation:
+        """The organisation as saved, for the page that edits it."""
+        require(can_edit_org(actor))
+        return self.ctx.org()
+
     def export(self, actor: Actor) -> str:
         """The organisation file, for the operations team."""
-        require(can_edit_org(actor))
-        return yaml.safe_dump(orgfile.org_to_data(self.ctx.org()), allow_unicode=True, sort_keys=False)
+        return yaml.safe_dump(orgfile.org_to_data(self.current(actor)), allow_unicode=True, sort_keys=False)
 
     async def preview(self, actor: Actor, org: Organisation, lang: str) -> Preview:
         """The plan saving ``org`` would apply now, against a fresh reading of Nextcloud."""

@@ -27,6 +27,7 @@ from lib.core.policy import (
     can_object,
     can_request,
     can_see_decisions,
+    can_view_request,
     can_view_stats,
     can_withdraw_invitation,
     require,
@@ -145,6 +146,12 @@ class RequestService:
         if found is None:
             raise UnknownRequest()
         return found
+
+    def shown(self, actor: Actor, rid: int) -> AccessRequest:
+        """A request as its page shows it, to those it concerns (lib/core/policy.py ``can_view_request``)."""
+        req = self.get(rid)
+        require(can_view_request(actor, req))
+        return req
 
     async def preview(self, req: AccessRequest) -> Plan:
         """The plan approving ``req`` would apply now (the page and the notification show it)."""

@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from lib.core import orgfile
 from lib.core.errors import InvalidOrganisation
 from lib.core.model import Membership, Organisation, OrgGroup, WorkingGroup
+from lib.core.policy import Actor, can_set_up, can_view_settings, require
 from lib.core.slugs import is_slug, slugify
 
 from .context import Context
@@ -185,8 +186,14 @@ class SetupService:
     def stage(self) -> Stage:
         return stage_of(self.ctx.org())
 
-    def database(self) -> tuple[str, str]:
+    def organisation(self, actor: Actor) -> Organisation:
+        """The organisation being set up (its operations team is named on the set-up page)."""
+        require(can_set_up(actor))
+        return self.ctx.org()
+
+    def database(self, actor: Actor) -> tuple[str, str]:
         """The database kind and where it is, never its password (DATABASE_URL may hold one)."""
+        require(can_view_settings(actor))
         url = make_url(self.ctx.settings.db_url)
         if url.get_backend_name() == "postgresql":
             host = f"{url.host}:{url.port}" if url.port else (url.host or "")
@@ -195,11 +202,12 @@ class SetupService:
 
     # ---- people and folders ----------------------------------------------------------------------
 
-    async def accounts(self, text: str) -> list[str]:
+    async def accounts(self, actor: Actor, text: str) -> list[str]:
         """Account ids for the people typed (ids, or a display name or e-mail that names one account).
 
         Raises SetupError for nobody typed or a person Nextcloud does not know.
         """
+        require(can_set_up(actor))
         typed = split_people(text)
         if not typed:
             raise SetupError(
@@ -226,9 +234,9 @@ class SetupService:
         ]  # fmt: skip
         return matches[0].uid if len(matches) == 1 else None
 
-    async def template(self, form: TemplateForm, users: str) -> Organisation:
+    async def template(self, actor: Actor, form: TemplateForm, users: str) -> Organisation:
         """The template's organisation, keeping who Nextcloud has in the board, members and all groups."""
-        people = await self.accounts(users)
+        people = await self.accounts(actor, users)
         naming = Organisation(name="").naming
         refs = (OrgGroup.BOARD.value, OrgGroup.MEMBERS.value, OrgGroup.ALL.value)
         found = {ref: await self.ctx.gateway.group_members(naming.gid(ref)) for ref in refs}
@@ -252,9 +260,10 @@ class SetupService:
 
     # ---- checks of the installation --------------------------------------------------------------
 
-    async def checks(self) -> list[Check]:
+    async def checks(self, actor: Actor) -> list[Check]:
         """The app's account, the Team folders and Notifications apps, and folders whose rules
         Nextcloud does not enforce; each with what to do."""
+        require(can_view_settings(actor))
         found = [await self._account_check(), await self._notifications_check()]
         team_folders = await self._team_folders_check()
         found.append(team_folders)

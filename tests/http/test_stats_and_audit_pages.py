@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import update
 
 from ex_app.demo import demo_org
-from ex_app.routes.stats import member_counts
 from lib.core.model import Membership, Role, WorkingGroup
 from lib.store.tables import audit_log
 from tests.conftest import RunningApp
@@ -116,27 +115,6 @@ def test_every_listed_group_keeps_its_member_list_download(app: RunningApp) -> N
         ["ines", "contributor"],
         ["yann", "contributor"],
     ]
-
-
-def test_member_counts_leave_out_ended_access_and_archived_groups() -> None:
-    today = date(2026, 3, 2)
-    org = replace(
-        demo_org(today),
-        working_groups=(WorkingGroup("a", "A"), WorkingGroup("gone", "Gone", archived=True)),
-        memberships=(
-            Membership("a", "yann", Role.FACILITATOR),
-            Membership("a", "yann", Role.CONTRIBUTOR),  # one person, two roles
-            Membership("a", "ines", Role.READER, until=today),  # last day: still in
-            Membership("a", "hugo", Role.READER, until=date(2026, 3, 1)),  # ended
-            Membership("gone", "yann", Role.CONTRIBUTOR),
-            Membership("members", "yann"),
-            Membership("members", "hugo", until=date(2026, 3, 1)),
-        ),
-    )
-    rows = {r["slug"]: r for r in member_counts(org, today)}
-    assert set(rows) == {"a", "board", "operations", "members", "all"}
-    assert rows["a"]["total"] == 2 and rows["a"]["roles"] == {"facilitator": 1, "contributor": 1, "reader": 1}
-    assert rows["members"]["total"] == 1 and rows["board"]["total"] == 0
 
 
 def test_statistics_follow_a_change_of_the_organisation(app: RunningApp) -> None:

@@ -39,7 +39,17 @@ def test_a_broken_contract_is_noticed(tmp_path: Path) -> None:
     assert done.returncode != 0 and "BROKEN" in done.stdout
 
 
-STORES = {"ctx", "orgs", "audit", "gateway", "journal", "engine", "unit", "repo"}
+STORES = {
+    "ctx",
+    "orgs",
+    "audit",
+    "gateway",
+    "journal",
+    "engine",
+    "unit",
+    "repo",
+    "sync",
+}  # sync: the services' machinery
 
 
 def reaches_past_services(source: str) -> list[str]:
@@ -70,3 +80,32 @@ def test_a_route_reaching_a_store_is_noticed() -> None:
     assert reaches_past_services("async def r(gov):\n    gov.orgs.save(org)\n") == ["line 2: gov.orgs"]
     assert reaches_past_services("def r(svc):\n    return svc.repo.get(1)\n") == ["line 2: svc.repo"]
     assert reaches_past_services("async def r(gov):\n    return gov.organisation.version()\n") == []
+
+
+def refuses_by_itself(source: str) -> list[str]:
+    """A route answering 403 itself: the policy's decision taken in the route, where a new route
+    could forget it. Services ask the policy and raise Forbidden; the app renders its 403 page."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.keyword) and node.arg in {"status", "status_code"}:
+            if isinstance(node.value, ast.Constant) and node.value.value == 403:
+                found.append(f"line {node.value.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_no_route_refuses_by_itself_the_services_ask_the_policy() -> None:
+    found = {
+        path.name: hits
+        for path in sorted((ROOT / "ex_app" / "routes").glob("*.py"))
+        if (hits := refuses_by_itself(path.read_text()))
+    }
+    assert found == {}
+
+
+def test_a_route_refusing_by_itself_is_noticed() -> None:
+    route = 'def r(caller):\n    return render(caller, "message.html", status=403)\n'
+    assert refuses_by_itself(route) == ["line 2: status=403"]
+    assert refuses_by_itself("def r():\n    return JSONResponse({}, status_code=403)\n") == [
+        "line 2: status_code=403"
+    ]
+    assert refuses_by_itself("def r():\n    return render(status=409)\n") == []
