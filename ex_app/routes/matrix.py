@@ -153,14 +153,14 @@ async def drift_context(
     caller: Caller, gov: Governance, dpage: int = 1, refresh: bool = False
 ) -> dict[str, Any]:
     """Drift and plan from the last reading of Nextcloud, one page of differences."""
-    found = await gov.oversight.matrix(caller.actor, refresh)
+    found = await gov.access.matrix(caller.actor, refresh)
     view = found.view
     drifts: tuple[Drift, ...] = view.drifts if view else ()
     shown = paginate(list(enumerate(drifts)), dpage, DRIFTS_PAGE)
     read_at = f"{caller.moment(view.read_at.astimezone(UTC))} UTC" if view and view.read_at else ""
     words = await drift_words(gov, [d for _i, d in shown.items])
     words_of_plan = (
-        await gov.oversight.repair_words(caller.actor, view, caller.lang, PLAN_SHOWN) if view else None
+        await gov.access.repair_words(caller.actor, view, caller.lang, PLAN_SHOWN) if view else None
     )
     return {
         "view": view, "reading": found.refreshing, "read_error": found.read_error, "read_at": read_at,
@@ -180,7 +180,7 @@ def _memo(f: Callable[[int | None], str]) -> Callable[[int | None], str]:
 async def render_matrix(caller: Caller, gov: Governance, status: int = 200, **ctx: Any) -> HTMLResponse:
     """The matrix; ``ctx`` may hold the page's query (q, group, page, dpage, refresh) and a flash."""
     q, group, page = str(ctx.pop("q", "")), str(ctx.pop("group", "")), int(ctx.pop("page", 1))
-    org, desired = gov.oversight.desired(caller.actor)  # refused to whoever may not see the matrix
+    org, desired = gov.access.desired(caller.actor)  # refused to whoever may not see the matrix
     labels = group_labels(org, caller)
     found = folders_matching(org, desired, q)
     wanted = groups_matching(labels, desired, group) if group.strip() else None
@@ -293,13 +293,13 @@ async def explain_page(
     caller: CallerDep, gov: GovDep, user: str = "", folder: str = "", path: str = ""
 ) -> HTMLResponse:
     """Who can do what on a path, and why: groupfolders' arithmetic on the desired state."""
-    org, desired = gov.oversight.desired(caller.actor)  # refused to whoever may not see the matrix
+    org, desired = gov.access.desired(caller.actor)  # refused to whoever may not see the matrix
     user, folder, path = user.strip(), folder.strip(), "/".join(p for p in path.split("/") if p.strip())
     choices = folder_choices(org, desired)
     if folder not in desired.folders:  # a folder's name typed in the address, in any case
         folder = next((m for m, n in choices if folder.casefold() in (m.casefold(), n.casefold())), folder)
     try:
-        found = await gov.oversight.explain(caller.actor, user, folder, path)
+        found = await gov.access.explain(caller.actor, user, folder, path)
     except NextcloudError as exc:
         return render(caller, "message.html", "matrix", status=502, message=unread(caller, exc)["flash"])
     matches, answer = found.people, found.answer

@@ -177,7 +177,7 @@ async def render_person(
     if account is None and not memberships:
         raise HTTPException(404, caller._("Nobody has the account “%(user)s”.", user=uid))
     groups = org.group_names
-    reached, outside = gov.oversight.reach(caller.actor, uid, account.groups if account else ())
+    reached, outside = gov.access.reach(caller.actor, uid, account.groups if account else ())
     may_offboard = bool(memberships) and bool(can_request(caller.actor, RequestKind.OFFBOARD, EVERY_GROUP))
     leaving = gov.requests.leaving(uid)  # one at a time: its link instead of the form
     return render(

@@ -1,7 +1,7 @@
 """Statistics (board and operations), member lists as CSV, and the current plan as JSON.
 
 What is counted is computed by lib/core/figures.py; who may see it is the service's to decide
-(lib/services/oversight.py), so these routes only render.
+(lib/services/figures.py, lib/services/access.py), so these routes only render.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from lib.core.audit import csv_cell
 from lib.core.faults import NextcloudError
 from lib.core.figures import counts_page
 from lib.core.model import Role
-from lib.services.oversight import UnknownGroup
+from lib.services.figures import UnknownGroup
 
 from ..csv_export import csv_chunks, spreadsheet_date
 from ..deps import Caller, CallerDep, GovDep
@@ -42,7 +42,7 @@ ROLES = [r.value for r in Role]
 
 @router.get("/ui/stats", response_class=HTMLResponse)
 async def stats_page(caller: CallerDep, gov: GovDep, q: str = "", page: int = 1) -> HTMLResponse:
-    found = await gov.oversight.figures(caller.actor)  # refused to whoever may not see the figures
+    found = await gov.figures.current(caller.actor)  # refused to whoever may not see the figures
     figures, soon = found.figures, found.figures.soon
     names = await gov.display_names({m.user for m in soon})
     shown = counts_page(figures.counts, q, page)
@@ -67,7 +67,7 @@ async def stats_page(caller: CallerDep, gov: GovDep, q: str = "", page: int = 1)
 @router.get("/api/groups/{slug}/members.csv", response_model=None)
 async def members_csv(slug: str, caller: CallerDep, gov: GovDep) -> Response:
     try:
-        members = gov.oversight.members(caller.actor, slug)
+        members = gov.figures.members(caller.actor, slug)
     except UnknownGroup:
         return PlainTextResponse(caller._("This working group does not exist."), status_code=404)
     people = await gov.people({m.user for m in members})
@@ -97,7 +97,7 @@ async def members_csv(slug: str, caller: CallerDep, gov: GovDep) -> Response:
 async def plan_json(caller: CallerDep, gov: GovDep, fresh: bool = False) -> JSONResponse:
     """The plan against the last reading of Nextcloud (``read_at``); ``?fresh=1`` reads it now."""
     try:
-        view = await gov.oversight.plan(caller.actor, fresh)
+        view = await gov.access.plan(caller.actor, fresh)
     except NextcloudError as exc:
         return JSONResponse(
             {"error": caller._("Nextcloud could not be read: %(error)s", error=str(exc))}, status_code=502

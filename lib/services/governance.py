@@ -21,11 +21,12 @@ from lib.core.request_kinds import RequestState
 from lib.settings import Settings
 
 from . import background
+from .access import AccessService
 from .audit_log import AuditService
 from .context import Context
+from .figures import FiguresService
 from .memo import Memo
 from .organisation import OrganisationService
-from .oversight import OversightService
 from .people import PeopleService
 from .requests import RequestService
 from .setup import SetupService
@@ -60,7 +61,8 @@ class Governance:
         self.organisation = OrganisationService(ctx, self.sync)
         self.directory = PeopleService(ctx)
         self.audit_log = AuditService(ctx)
-        self.oversight = OversightService(ctx, self.sync, self.requests, self.directory)
+        self.access = AccessService(ctx, self.sync, self.directory)
+        self.figures = FiguresService(ctx, self.requests)
         self._tasks: list[asyncio.Task[None]] = []
         self._summaries: Memo[list[GroupSummary]] = Memo()
 

@@ -1,5 +1,5 @@
-"""What the board and the operations team look at: the access matrix and its differences, who
-reaches what and why, the plan a repair would apply, and the figures.
+"""Who reaches what, for the board and the operations team: the access matrix and its differences,
+why a person can do what they can on a path, everything one person reaches, the repair plan.
 
 Every method asks the policy first (lib/core/policy.py), so a page cannot forget to: a refusal is a
 ``Forbidden`` the app turns into its 403 page.
@@ -7,30 +7,17 @@ Every method asks the policy first (lib/core/policy.py), so a page cannot forget
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
-from datetime import timedelta
 
-from lib.core.errors import GovernanceError
 from lib.core.explain import Explanation, Person, Reach, explain, reach
-from lib.core.figures import OrgFigures, org_figures, request_stats
-from lib.core.model import Membership, Organisation, OrgGroup
-from lib.core.policy import Actor, can_repair_drift, can_view_matrix, can_view_person, can_view_stats, require
+from lib.core.model import Organisation
+from lib.core.policy import Actor, can_repair_drift, can_view_matrix, can_view_person, require
 from lib.core.state import NextcloudState
 
 from .context import Context
-from .memo import Memo
 from .people import PeopleService
 from .plan_text import PlanText
-from .requests import RequestService
 from .sync import Snapshot, SyncService
-
-
-class UnknownGroup(GovernanceError):
-    code = "group.unknown"
-
-    def __init__(self) -> None:
-        super().__init__("This working group does not exist.")
 
 
 @dataclass(frozen=True)
@@ -55,23 +42,11 @@ class Explained:
     answer: Explanation | None
 
 
-@dataclass(frozen=True)
-class Figures:
-    org: Organisation
-    figures: OrgFigures
-    months: list[tuple[str, int]]  # requests per month, newest first
-    median_wait: timedelta | None  # from a request to its decision
-
-
-class OversightService:
-    def __init__(
-        self, ctx: Context, sync: SyncService, requests: RequestService, people: PeopleService
-    ) -> None:
+class AccessService:
+    def __init__(self, ctx: Context, sync: SyncService, people: PeopleService) -> None:
         self.ctx = ctx
         self.sync = sync
-        self.requests = requests
         self.people = people
-        self._figures: Memo[OrgFigures] = Memo()
 
     def desired(self, actor: Actor) -> tuple[Organisation, NextcloudState]:
         """The organisation and what it asks of Nextcloud (the matrix's cells)."""
@@ -116,20 +91,3 @@ class OversightService:
         require(can_view_person(actor, uid))
         org = self.ctx.org()
         return reach(org, self.sync.desired(org), uid), self.sync.outside(groups)
-
-    async def figures(self, actor: Actor) -> Figures:
-        """The statistics page: counts per group, access ending soon, requests and decision times."""
-        require(can_view_stats(actor))
-        org, today = self.ctx.org(), self.ctx.today()
-        rows = await asyncio.to_thread(self.requests.history, actor)  # the database, off the event loop
-        months, median = request_stats(rows)
-        figures = self._figures.get((org,), (today,), lambda: org_figures(org, today))
-        return Figures(org, figures, months, median)
-
-    def members(self, actor: Actor, slug: str) -> tuple[Membership, ...]:
-        """A group's members (the spreadsheet export); UnknownGroup for a group the organisation lacks."""
-        require(can_view_stats(actor))
-        org = self.ctx.org()
-        if org.group(slug) is None and slug not in {g.value for g in OrgGroup}:
-            raise UnknownGroup()
-        return org.members_of(slug)
