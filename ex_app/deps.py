@@ -159,7 +159,8 @@ WriterDep = Annotated[Caller, Depends(require_csrf)]
 def writer_allowed(check: Callable[[Actor], Decision]) -> Callable[..., object]:
     """A state-changing route's role check as a dependency, so that it runs before FastAPI reads the
     form: someone without the right gets 403 and the policy's sentence, never a 422 listing the
-    form's fields (found by tests/http/test_route_policy.py). The route keeps its own check too."""
+    form's fields (found by tests/http/test_route_policy.py). The service the route calls asks the
+    policy again: that check is the one that holds (a route without this dependency still refuses)."""
 
     async def allowed(caller: WriterDep) -> Caller:
         decision = check(caller.actor)
