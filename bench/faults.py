@@ -71,6 +71,11 @@ GROUPS = 3  # working groups, each with a folder, ACL, two ACL managers and a ru
 CONTRIBUTORS = 25  # per working group: the whole organisation's plan from an empty Nextcloud is ~120
 PEOPLE = 20  # lines of the bulk addition approved meanwhile
 RUN_STALE = 0.15  # seconds of silence before a restart takes a run over (the server: 15)
+# The client gives up on a call after CALL_TIMEOUT; the stand-in's "timeout" fault answers after
+# FAULT_SLEEP, later still. A call on a loaded two-core machine (CI) may take several tenths of a
+# second: at 0.15 s every call of a run timed out and the run was judged wrong (a flaky test).
+CALL_TIMEOUT = 1.0
+FAULT_SLEEP = 1.5
 WORKERS = 2  # the full count runs in this many OS processes, each its own stand-in and database
 DECISIONS = 200
 AT_ONCE = 6
@@ -177,7 +182,7 @@ def start_standin(users: list[str]) -> tuple[StandIn, Handled]:
     s.add_user(ADMIN, "Governance", admin=True)
     for uid in users:
         s.add_user(uid)
-    s.timeout_sleep = 0.25  # longer than the client's timeout below
+    s.timeout_sleep = FAULT_SLEEP  # longer than the client's timeout (process)
     handled = Handled(s.app, s)
     s.app = handled
     s.start()
@@ -230,10 +235,12 @@ def settings_for(standin: StandIn, db_url: str, tmp: Path) -> Settings:
 
 
 def process(settings: Settings, stale_after: float | None = None) -> Governance:
-    """One worker process: its own engine, journal holder, gateway (fast retries, short timeout)."""
+    """One worker process: its own engine, journal holder, gateway (fast retries, CALL_TIMEOUT)."""
     gov = build(
         settings,
-        lambda s: gateway_from_settings(s, attempts=4, backoff=0.001, max_backoff=0.005, timeout=0.15),
+        lambda s: gateway_from_settings(
+            s, attempts=4, backoff=0.001, max_backoff=0.005, timeout=CALL_TIMEOUT
+        ),
         today=lambda: TODAY,
     )
     if stale_after is not None:
@@ -390,7 +397,7 @@ async def fault_run(
 
 async def _read_before_faults(gov: Governance, req: Any) -> tuple[Any, Any]:
     """The approval's plan and the organisation's, read before any fault is set: on a loaded machine
-    a read may outlast the short timeout (``process``), so it is read again, as a page would be."""
+    a read may outlast the client's timeout (``process``), so it is read again, as a page would be."""
     for attempt in range(5):
         try:
             return await gov.requests.preview(req), await gov.sync.snapshot()
@@ -431,12 +438,8 @@ async def _maybe_revoke(
     for _ in range(20):  # Nextcloud's faults may refuse the reading or the changes: the operator tries again
         version, org = gov.orgs.version(), gov.org()
         edited = replace(org, memberships=tuple(m for m in org.memberships if m.user not in revoked))
-
-        def save(edited: Organisation = edited, version: int = version) -> int:
-            return gov.orgs.save(edited, expected_version=version)
-
         try:
-            await gov.sync.apply("op1", org=edited, confirmed=True, within=save)
+            await gov.sync.apply("op1", org=edited, version=version, confirmed=True)
         except (GovernanceError, NextcloudError, StaleOrganisation):
             continue
         out.revoked = len(revoked)

@@ -182,7 +182,11 @@ def appapi_headers(uid: str, lang: str = "en", secret: str = SECRET) -> dict[str
 
 @pytest.fixture
 def running(standin: StandIn, sqlite_url: str, tmp_path: Path) -> Iterator[RunningApp]:
-    app = RunningApp(standin, make_settings(standin, sqlite_url, tmp_path))
+    """Without the periodic work: tests run expiry and resumption themselves. Its first pass takes
+    its lease in a worker thread (lib/services/background.py), so it could land after a test's seed
+    and warn the demo organisation's facilitators of an ending membership in the middle of a test."""
+    settings = make_settings(standin, sqlite_url, tmp_path, governance_background=False)
+    app = RunningApp(standin, settings)
     yield app
     app.stop()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,22 +39,20 @@ async def run_expiry(requests: RequestService, today: date) -> ExpiryRun:
         after = org_without(org, ended)
         view = await sync.request_view(org, after)  # these people's memberships, nothing else
 
-        def audit() -> None:
+        def audit(_version: int) -> None:
             for m in ended:
                 detail = {"group": m.group, "user": m.user, "until": m.until.isoformat() if m.until else None}
                 ctx.audit.append(SYSTEM_ACTOR, "membership.expired", f"{m.group}:{m.user}", detail)
 
         try:
-            run_id = sync.commit(SYSTEM_ACTOR, after, version, view, within=audit)
+            run_id = await sync.commit(SYSTEM_ACTOR, after, version, view, within=audit)
         except StaleOrganisation:
             return result  # someone saved meanwhile: the next run sees the new organisation
         except UnsafePlan as exc:
             # Many at once: the organisation records the ends, Nextcloud waits for an operator, who
             # sees the people as drift on the access matrix and confirms the repair there.
-            try:
-                with ctx.unit():
-                    audit()
-                    ctx.orgs.save(after, expected_version=version)
+            try:  # the organisation without them, no change for Nextcloud; off the event loop
+                await asyncio.to_thread(sync.save, SYSTEM_ACTOR, after, version, within=audit)
             except StaleOrganisation:
                 return result
             result.removed, result.error = ended, str(exc)
@@ -95,5 +94,5 @@ async def _warn(requests: RequestService, m: Membership) -> bool:
             await ctx.gateway.notify(uid, subject + " {renew}", params, "", link)
         except Exception as exc:
             log.warning("could not warn %s about %s: %s", uid, key, exc)
-    repo.record_notification(0, key, "", "expiry")
+    await asyncio.to_thread(repo.record_notification, 0, key, "", "expiry")
     return True

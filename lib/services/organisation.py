@@ -3,8 +3,8 @@ adopting what Nextcloud holds and taking drift into the organisation.
 
 Each change is shown first (the plan in words), then saved only as it was shown: the organisation,
 its audit entry and the journal of its Nextcloud changes in one transaction, applied after
-(lib/services/sync.py ``apply``). Requests and expiry change the organisation through the same
-``SyncService.commit``; the operator's role is checked here, not left to each route.
+(lib/services/sync.py ``apply``). Every change of the organisation, requests and expiry included,
+is saved by the one ``SyncService.save``; the operator's role is checked here, not left to each route.
 """
 
 from __future__ import annotations
@@ -119,13 +119,12 @@ class OrganisationService:
         leave everything as it was."""
         require(can_edit_org(actor))
 
-        def save() -> None:  # in the transaction that writes the journal of the changes
-            new_version = self.ctx.orgs.save(org, expected_version=version)
-            entry = {**detail, "checksum": checksum, "version": new_version}
+        def audit(saved: int) -> None:
+            entry = {**detail, "checksum": checksum, "version": saved}
             self.ctx.audit.append(actor.uid, "organisation.changed", subject, entry)
 
         _plan, result = await self.sync.apply(
-            actor.uid, org=org, expected_checksum=checksum, confirmed=confirmed, within=save
+            actor.uid, org=org, version=version, expected_checksum=checksum, confirmed=confirmed, within=audit
         )
         return result
 
@@ -149,13 +148,12 @@ class OrganisationService:
         if adopted == org:
             raise NotDescribable()
 
-        def save() -> None:
-            with self.ctx.unit():
-                self.ctx.orgs.save(adopted, expected_version=version)
-                detail = {"kind": chosen.kind, "subject": list(chosen.subject)}
-                self.ctx.audit.append(actor.uid, "drift.adopted", f"group:{chosen.subject[0]}", detail)
+        def audit(_saved: int) -> None:
+            detail = {"kind": chosen.kind, "subject": list(chosen.subject)}
+            self.ctx.audit.append(actor.uid, "drift.adopted", f"group:{chosen.subject[0]}", detail)
 
-        await asyncio.to_thread(save)  # the database, off the event loop
+        # Nextcloud already holds it: no change to apply. The database, off the event loop.
+        await asyncio.to_thread(self.sync.save, actor.uid, adopted, version, within=audit)
         return chosen
 
     async def proposal(self, actor: Actor) -> Proposal:
@@ -183,12 +181,11 @@ class OrganisationService:
             raise AdoptionChanged()
         org, notes = found.adoption.organisation, found.adoption.notes
 
-        def save() -> None:
-            with self.ctx.unit():
-                new_version = self.ctx.orgs.save(org, expected_version=version)
-                detail = {"checksum": checksum, "version": new_version, "groups": len(org.working_groups),
-                          "notes": len(notes)}  # fmt: skip
-                self.ctx.audit.append(actor.uid, "organisation.adopted", "organisation", detail)
+        def audit(saved: int) -> None:
+            detail = {"checksum": checksum, "version": saved, "groups": len(org.working_groups),
+                      "notes": len(notes)}  # fmt: skip
+            self.ctx.audit.append(actor.uid, "organisation.adopted", "organisation", detail)
 
-        await asyncio.to_thread(save)  # the database, off the event loop
+        # Nextcloud itself is not changed. The database, off the event loop.
+        await asyncio.to_thread(self.sync.save, actor.uid, org, version, within=audit)
         return found.adoption

@@ -366,6 +366,9 @@ class RequestService:
         done (resume_unfinished finished it), failed (and retryable) when it stopped on an error.
         A run still running belongs to a live process, or is resumed first (background.py); a run
         applied by a live process (busy: its heartbeat is fresh) is settled by that process."""
+        return await asyncio.to_thread(self._settle_interrupted)  # the database, off the event loop
+
+    def _settle_interrupted(self) -> list[AccessRequest]:
         settled = []
         for req in self.repo.in_states({RequestState.APPLYING}):
             assert req.id is not None
@@ -407,7 +410,7 @@ class RequestService:
             raise StalePlan(checksum, view.plan.checksum)
         steps: list[AccessRequest] = []
 
-        def within() -> None:
+        def within(_version: int) -> None:
             decided = decide(req)
             applying = self.save(machine.start_applying(decided, actor, self.now()), decided)
             if decided is not req:
@@ -416,15 +419,8 @@ class RequestService:
             self._audit(actor, "request.applying", applying)
             steps[:] = [decided, applying]
 
-        run_id = await asyncio.to_thread(  # the database, off the event loop
-            self.sync.commit,
-            actor,
-            after,
-            version,
-            view,
-            within=within,
-            request_id=req.id,
-            confirmed=confirmed,
+        run_id = await self.sync.commit(
+            actor, after, version, view, within=within, request_id=req.id, confirmed=confirmed
         )
         return steps[0], steps[1], run_id
 
@@ -509,14 +505,21 @@ class RequestService:
         """A failed request: its journal run goes on where it stopped (its changes were approved)."""
         req = self.get(rid)
         require(can_decide(actor, req))
-        run_id = self.ctx.journal.open_run_of(rid)
-        again = self.save(machine.retry(req, actor.uid, self.now()), req)
+
+        def record() -> tuple[AccessRequest, str | None]:
+            run_id = self.ctx.journal.open_run_of(rid)
+            again = self.save(machine.retry(req, actor.uid, self.now()), req)
+            if run_id is None:
+                return again, None
+            with self.ctx.unit():
+                applying = self.save(machine.start_applying(again, actor.uid, self.now()), again)
+                self._audit(actor.uid, "request.applying", applying, {"run_id": run_id})
+            return applying, run_id
+
+        retried, run_id = await asyncio.to_thread(record)  # the database, off the event loop
         if run_id is None:  # stopped before its journal was written: plan and apply it now
-            return await self.apply_approved(again, actor.uid)
-        with self.ctx.unit():
-            applying = self.save(machine.start_applying(again, actor.uid, self.now()), again)
-            self._audit(actor.uid, "request.applying", applying, {"run_id": run_id})
-        return await self._run(applying, actor.uid, run_id)
+            return await self.apply_approved(retried, actor.uid)
+        return await self._run(retried, actor.uid, run_id)
 
     async def _write(self, work: Callable[[], T]) -> T:
         """``work`` (database writes, in one unit of work) in a worker thread: the event loop keeps

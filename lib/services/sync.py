@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
+from lib.core.changes import Change
 from lib.core.compile import compile_org
 from lib.core.drift import Drift, drift
 from lib.core.effect import request_plan, touched
@@ -25,6 +26,8 @@ from .context import Context
 from .memo import Memo
 from .plan_text import PlanText, plan_text
 from .readings import Readings
+
+Within = Callable[[int], object]  # a caller's writes in the transaction that saves (given the version)
 
 
 def new_run_id() -> str:
@@ -167,58 +170,78 @@ class SyncService:
         )
         return RequestView(request_plan(was, will, actual, managed, scope), actual, managed, after)
 
-    def commit(
+    def save(
+        self,
+        actor: str,
+        after: Organisation | None,
+        version: int,
+        changes: Sequence[Change] = (),
+        *,
+        within: Within = lambda _version: None,
+        request_id: int | None = None,
+    ) -> str:
+        """The one way the organisation changes (editing, import, adoption, drift taken in, requests,
+        expiry): one transaction holds the organisation (StaleOrganisation if someone saved since
+        ``version``; ``after`` None: unchanged, a repair), the journal of the Nextcloud changes it
+        needs (none when it takes in what Nextcloud already holds) and the caller's writes
+        (``within``, given the version saved: a request's new state, audit entries).
+
+        Returns the journal run, which ``run`` applies. It writes the database: call it from a
+        worker thread, not the event loop.
+        """
+        run_id = f"request-{request_id}-{new_run_id()}" if request_id is not None else new_run_id()
+        with self.ctx.unit():
+            within(version if after is None else version + 1)  # the save refuses any other version
+            if after is not None:
+                self.ctx.orgs.save(after, expected_version=version)
+            self.ctx.journal.begin(run_id, changes, actor, request_id)
+        return run_id
+
+    async def commit(
         self,
         actor: str,
         after: Organisation,
         version: int,
         view: RequestView,
         *,
-        within: Callable[[], object] = lambda: None,
+        within: Within = lambda _version: None,
         request_id: int | None = None,
         confirmed: bool = False,
     ) -> str:
-        """Save a change of the organisation with the journal of its Nextcloud changes.
-
-        The safety check first (lib/core/safety.py), then one transaction: the caller's own writes
-        (``within``: a request's new state, audit entries), the organisation (StaleOrganisation if
-        someone saved since ``version``), the journal run. Returns the run to apply with ``run``.
-        """
+        """Save a request's (or an expiry's) change of the organisation with the journal of its own
+        Nextcloud changes (``view``), after the safety check (lib/core/safety.py)."""
         check(view.plan.changes, view.actual, confirmed, view.managed)
-        run_id = f"request-{request_id}-{new_run_id()}" if request_id is not None else new_run_id()
-        with self.ctx.unit():
-            within()
-            self.ctx.orgs.save(after, expected_version=version)
-            self.ctx.journal.begin(run_id, view.plan.changes, actor, request_id)
-        return run_id
+        return await asyncio.to_thread(
+            self.save, actor, after, version, view.plan.changes, within=within, request_id=request_id
+        )
 
     async def apply(
         self,
         actor: str,
         *,
         org: Organisation | None = None,
+        version: int | None = None,
         expected_checksum: str | None = None,
         confirmed: bool = False,
-        within: Callable[[], object] = lambda: None,
+        within: Within = lambda _version: None,
     ) -> tuple[Plan, ApplyResult]:
-        """Apply the whole organisation's plan (editing, import, repair): refused when it is not
-        the one the actor was shown, or unsafe and not confirmed (lib/core/safety.py). ``within``:
-        the caller's writes (saving the organisation) in the transaction that writes the journal."""
+        """Apply the whole organisation's plan (editing, import, repair), saving ``org`` first when
+        ``version`` is given (the version it was edited from): refused when the plan is not the one
+        the actor was shown, or unsafe and not confirmed (lib/core/safety.py)."""
         snap = await self.snapshot(org)
         current = snap.plan
         if expected_checksum is not None and current.checksum != expected_checksum:
             raise StalePlan(expected_checksum, current.checksum)
         check(current.changes, snap.actual, confirmed, snap.managed)
-        run_id = new_run_id()
 
-        def begin() -> None:  # the caller's writes, the journal and the audit entry: one transaction
-            with self.ctx.unit():
-                within()
-                self.ctx.journal.begin(run_id, current.changes, actor, None)
-                detail = {"checksum": current.checksum}
-                self.ctx.audit.append(actor, "plan.apply", f"{len(current)} change(s)", detail)
+        def audited(saved: int) -> None:
+            within(saved)
+            detail = {"checksum": current.checksum}
+            self.ctx.audit.append(actor, "plan.apply", f"{len(current)} change(s)", detail)
 
-        await asyncio.to_thread(begin)  # the database, off the event loop
+        after = org if version is not None else None
+        saving = version if version is not None else self.ctx.orgs.version()
+        run_id = await asyncio.to_thread(self.save, actor, after, saving, current.changes, within=audited)
         result = await self.run(run_id, actor)
         self._after_apply(snap, org, result)
         return current, result
@@ -247,7 +270,7 @@ class SyncService:
         ctx = self.ctx
         try:
             return await apply_plan(
-                ctx.journal.pending(run_id),
+                None,  # begun by the caller: the journal holds its changes
                 ctx.gateway,
                 ctx.journal,
                 ctx.audit,

@@ -201,9 +201,7 @@ async def test_a_resumed_run_does_not_add_back_someone_whose_access_was_revoked_
     leaving = {"p0000", "p0004"}  # one already added, one still pending in the dead worker's journal
     version, org = survivor.orgs.version(), survivor.org()
     edited = replace(org, memberships=tuple(m for m in org.memberships if m.user not in leaving))
-    await survivor.sync.apply(
-        "op1", org=edited, confirmed=True, within=lambda: survivor.orgs.save(edited, expected_version=version)
-    )
+    await survivor.sync.apply("op1", org=edited, version=version, confirmed=True)
     await asyncio.sleep(STALE + 0.1)
 
     [resumed] = await resume_and_settle(survivor.requests)
