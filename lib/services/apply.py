@@ -148,15 +148,9 @@ class _Run:
         for change in self.journal.pending(self.run_id):
             if wanted(change):
                 continue
-            detail = {
-                "change": change.data,
-                "reason": SKIP_REASON,
-                "run_id": self.run_id,
-                "request_id": self.request_id,
-            }
             with self.unit():
                 self.journal.mark_skipped(self.run_id, change, SKIP_REASON)
-                self.audit.append(self.actor, "nextcloud.skip", str(change), detail)
+                self._audit("nextcloud.skip", change, reason=SKIP_REASON)
             skipped.append(str(change))
         if skipped:
             log.info("Plan run %s: %d change(s) no longer wanted, skipped", self.run_id, len(skipped))
@@ -164,23 +158,20 @@ class _Run:
 
     def done(self, change: Change, answer: str, following: Change | None) -> None:
         """``change`` done and audited in one transaction; then ``following`` marked running."""
-        detail = {
-            "change": change.data,
-            "answer": answer,
-            "run_id": self.run_id,
-            "request_id": self.request_id,
-        }
         with self.unit():
             self.journal.mark_done(self.run_id, change, answer)
-            self.audit.append(self.actor, "nextcloud.apply", str(change), detail)
+            self._audit("nextcloud.apply", change, answer=answer)
         if following is not None:
             self.journal.mark_running(self.run_id, following)
 
     def failed(self, change: Change, error: str) -> None:
         log.warning("Plan run %s stopped: %s", self.run_id, error)
         self.journal.mark_failed(self.run_id, change, error)
-        detail = {"change": change.data, "error": error, "run_id": self.run_id, "request_id": self.request_id}
-        self.audit.append(self.actor, "nextcloud.apply_failed", str(change), detail)
+        self._audit("nextcloud.apply_failed", change, error=error)
+
+    def _audit(self, action: str, change: Change, **said: str) -> None:
+        detail = {"change": change.data, **said, "run_id": self.run_id, "request_id": self.request_id}
+        self.audit.append(self.actor, action, str(change), detail)
 
 
 async def _apply_held(gateway: Gateway, run: _Run, held: _Held) -> ApplyResult:

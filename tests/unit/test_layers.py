@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +53,12 @@ STORES = {
 }  # sync: the services' machinery
 
 
+def in_routes(find: Callable[[str], list[str]]) -> dict[str, list[str]]:
+    """What ``find`` finds in each module of ex_app/routes."""
+    routes = sorted((ROOT / "ex_app" / "routes").glob("*.py"))
+    return {path.name: hits for path in routes if (hits := find(path.read_text()))}
+
+
 def reaches_past_services(source: str) -> list[str]:
     """``gov.orgs.save(...)``, ``svc.repo.get(...)``: a route touching a store or Nextcloud itself."""
     found = []
@@ -68,12 +75,7 @@ def reaches_past_services(source: str) -> list[str]:
 def test_routes_call_services_and_never_a_store_or_nextcloud() -> None:
     """Issue 17: a route parses, calls one service function and renders; what it may read or
     change, and who may, the service decides."""
-    found = {
-        path.name: hits
-        for path in sorted((ROOT / "ex_app" / "routes").glob("*.py"))
-        if (hits := reaches_past_services(path.read_text()))
-    }
-    assert found == {}
+    assert in_routes(reaches_past_services) == {}
 
 
 def test_a_route_reaching_a_store_is_noticed() -> None:
@@ -94,12 +96,7 @@ def refuses_by_itself(source: str) -> list[str]:
 
 
 def test_no_route_refuses_by_itself_the_services_ask_the_policy() -> None:
-    found = {
-        path.name: hits
-        for path in sorted((ROOT / "ex_app" / "routes").glob("*.py"))
-        if (hits := refuses_by_itself(path.read_text()))
-    }
-    assert found == {}
+    assert in_routes(refuses_by_itself) == {}
 
 
 def test_a_route_refusing_by_itself_is_noticed() -> None:
