@@ -27,6 +27,7 @@ from ..render import Fragments, env, render
 from .answers import error, pushed, right_text, unread
 from .matrix_table import (
     folder_choices,
+    folder_options,
     folders_matching,
     group_labels,
     groups_matching,
@@ -197,11 +198,12 @@ async def render_matrix(caller: Caller, gov: Governance, status: int = 200, **ct
     rows_key = tuple(group.casefold().split()) if wanted is not None else None
     html = TABLES.get((org, desired, drift_ctx["view"]), (caller.lang, rows_key, *mounts.items), table)
     first = (mounts.number - 1) * page_size(len(found)) + 1
+    shown_one = mounts.items[0] if len(mounts.items) == 1 else ""  # chosen in the explanation form
     response = render(
         caller, "matrix.html", "matrix", status=status, table=html, q=q, group=group, shown=mounts,
         first=first, last=first + len(mounts.items) - 1,
         params={k: v for k, v in (("q", q), ("group", group)) if v}, all_folders=len(desired.folders),
-        folder_choices=folder_choices(org, desired), chosen=mounts.items[0] if len(mounts.items) == 1 else "",
+        folder_options=folder_options(caller, org, desired, shown_one),
         **drift_ctx, **ctx,
     )  # fmt: skip
     page_text = str(mounts.number) if mounts.number > 1 else ""
@@ -306,7 +308,8 @@ async def explain_page(
     words = _GROUP_WORDS.get((org,), (), lambda: Words(org))  # groups by working group and role, not ids
     response = render(
         caller, "explain.html", "matrix", answer=answer, user=user, folder=folder, path=path,
-        unknown_folder=bool(folder) and not found.known, folder_choices=choices,
+        unknown_folder=bool(folder) and not found.known,
+        folder_options=folder_options(caller, org, desired, folder, bool(folder) and not found.known),
         person=matches[0] if len(matches) == 1 else None, no_person=bool(user) and not matches,
         choices=matches if len(matches) > 1 else (), no_path=found.path_exists is False,
         unchecked_path=found.path_exists is None, right_text=lambda b: right_text(caller, b),

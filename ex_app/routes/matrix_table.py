@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from markupsafe import Markup
+
 from lib.core.model import ORG_REFS, Organisation, OrgGroup, Role, role_ref
 from lib.core.paging import search
 from lib.core.state import FolderState, NextcloudState
@@ -19,6 +21,7 @@ from lib.core.wording import ORG_GROUP_WORDS, ROLE_WORDS
 from lib.services.memo import Memo
 
 from ..deps import Caller
+from ..render import Fragments
 
 FOLDERS_PAGE, ALL_AT_ONCE = 25, 30
 Cell = tuple[str, int | None, tuple[tuple[str, int | None], ...]]  # mount, bits, (sub-path, bits)
@@ -85,6 +88,19 @@ def folder_choices(org: Organisation, desired: NextcloudState) -> list[tuple[str
         (),
         lambda: sorted(folder_names(org, desired).items(), key=lambda m: (m[1].casefold(), m[0])),
     )
+
+
+FOLDER_OPTIONS = Fragments("_folder_options.html")
+
+
+def folder_options(
+    caller: Caller, org: Organisation, desired: NextcloudState, chosen: str = "", unknown: bool = False
+) -> Markup:
+    """The explanation form's list of every folder: 500 options, rendered once per organisation,
+    language and folder chosen, not on every view of the matrix."""
+    choices = folder_choices(org, desired)
+    context = {"_": caller._, "folder_choices": choices, "chosen": chosen, "unknown_folder": unknown}
+    return FOLDER_OPTIONS.get((choices,), (caller.lang, chosen, unknown), lambda: context)
 
 
 def groups_on(folder: FolderState) -> set[str]:
