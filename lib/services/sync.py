@@ -270,7 +270,7 @@ class SyncService:
         ctx = self.ctx
         try:
             return await apply_plan(
-                None,  # begun by the caller: the journal holds its changes
+                ctx.journal.pending(run_id),
                 ctx.gateway,
                 ctx.journal,
                 ctx.audit,
