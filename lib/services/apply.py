@@ -61,14 +61,16 @@ async def apply_plan(
     run_id: str,
     request_id: int | None = None,
     unit: Callable[[], AbstractContextManager[object]] = nullcontext,
-    wanted: Wanted | None = None,
+    wanted: Callable[[], Wanted] | None = None,
     heartbeat_every: float = HEARTBEAT_EVERY,
 ) -> ApplyResult:
     """Apply what the journal still holds for ``run_id``; calling again resumes a failed run.
 
     ``unit`` opens one database transaction (lib/store/unit.py): a change marked done and its audit
     entry are written together, so a journal step costs two transactions (running, done).
-    ``wanted``: when resuming, changes it refuses are skipped (the organisation changed meanwhile).
+    ``wanted``: when resuming or retrying, gives the organisation's filter once the run is held (not
+    before: a save in between would be missed); changes it refuses are skipped, the organisation
+    changed meanwhile (a person whose access was revoked after the run stopped is not added back).
     Raises RunBusy when another process applies the run, RunTakenOver when one took it over.
     """
     journal.begin(run_id, plan_changes, actor, request_id)
@@ -78,7 +80,7 @@ async def apply_plan(
         raise RunBusy(run_id)
     beating = asyncio.create_task(_keep_beating(journal, run_id, heartbeat_every))
     try:
-        skipped = _skip_unwanted(journal, audit, actor, run_id, request_id, unit, wanted)
+        skipped = _skip_unwanted(journal, audit, actor, run_id, request_id, unit, wanted and wanted())
         doubt = None if wanted is None else set(journal.pending(run_id))
         return await _apply_held(gateway, journal, audit, actor, run_id, request_id, unit, skipped, doubt)
     finally:
@@ -169,8 +171,8 @@ async def resume_unfinished(
     """Finish every run whose holder died, in the order they were begun.
 
     The journal keeps each run's changes, so the plan passed on is only what is still pending;
-    ``wanted`` gives the current organisation's filter (built again for each run: the
-    organisation may change while an earlier run is resumed). The audit names the system as the
+    ``wanted`` gives the current organisation's filter (built again for each run once it is held:
+    the organisation may change while an earlier run is resumed). The audit names the system as the
     actor of the resumed part. A run another process took first is left to it.
     """
     results = []
@@ -187,7 +189,7 @@ async def resume_unfinished(
                     actor=RESUME_ACTOR,
                     run_id=run_id,
                     unit=unit,
-                    wanted=wanted() if wanted else None,
+                    wanted=wanted,
                 )
             )
         except RunBusy:

@@ -12,12 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from lib.core.changes import Change
 from lib.core.faults import NextcloudError
-from lib.core.still_wanted import still_wanted
 
 from .apply import ApplyResult, resume_unfinished
 from .expiry import run_expiry
@@ -72,7 +69,7 @@ async def resume_and_settle(requests: RequestService) -> list[ApplyResult]:
         try:
             await sync.snapshot()  # tells the gateway which groups the app owns before it resumes
             results = await resume_unfinished(
-                ctx.gateway, ctx.journal, ctx.audit, wanted=lambda: still_wanted_now(requests), unit=ctx.unit
+                ctx.gateway, ctx.journal, ctx.audit, wanted=sync.wanted, unit=ctx.unit
             )
         except NextcloudError as exc:  # unreachable: the runs stay resumable, the next look tries again
             log.warning("resuming interrupted runs failed: %s", exc)
@@ -80,12 +77,6 @@ async def resume_and_settle(requests: RequestService) -> list[ApplyResult]:
             sync.readings.forget()  # that reading is from before the resumed changes
     await requests.settle_interrupted()
     return results
-
-
-def still_wanted_now(requests: RequestService) -> Callable[[Change], bool]:
-    """The current organisation's filter of journalled changes (lib/core/still_wanted.py)."""
-    desired = requests.sync.desired(requests.ctx.org())
-    return lambda change: still_wanted(change, desired)
 
 
 async def _expiry(requests: RequestService) -> None:

@@ -424,10 +424,13 @@ class RequestService:
         )
         return steps[0], steps[1], run_id
 
-    async def _run(self, applying: AccessRequest, actor: str, run_id: str) -> AccessRequest:
-        """The Nextcloud writes of a committed request, then its final state."""
+    async def _run(
+        self, applying: AccessRequest, actor: str, run_id: str, *, again: bool = False
+    ) -> AccessRequest:
+        """The Nextcloud writes of a committed request (``again``: of a stopped run, retried), then
+        its final state."""
         try:
-            result = await self.sync.run(run_id, actor, applying.id)
+            result = await self.sync.run(run_id, actor, applying.id, again=again)
             ok, error = result.ok, result.error or ""
         except Exception as exc:  # Nextcloud unreachable after retries: the journal keeps the run
             log.warning("applying request %s failed: %s", applying.id, exc)
@@ -502,7 +505,8 @@ class RequestService:
         return objected
 
     async def retry(self, actor: Actor, rid: int) -> AccessRequest:
-        """A failed request: its journal run goes on where it stopped (its changes were approved)."""
+        """A failed request: its journal run goes on where it stopped (its changes were approved),
+        without those the organisation no longer wants (an operator revoked them meanwhile)."""
         req = self.get(rid)
         require(can_decide(actor, req))
 
@@ -519,7 +523,7 @@ class RequestService:
         retried, run_id = await asyncio.to_thread(record)  # the database, off the event loop
         if run_id is None:  # stopped before its journal was written: plan and apply it now
             return await self.apply_approved(retried, actor.uid)
-        return await self._run(retried, actor.uid, run_id)
+        return await self._run(retried, actor.uid, run_id, again=True)
 
     async def _write(self, work: Callable[[], T]) -> T:
         """``work`` (database writes, in one unit of work) in a worker thread: the event loop keeps

@@ -20,6 +20,7 @@ from lib.core.plan import Plan, app_users, apply_to_state, plan, rule_owner
 from lib.core.ports import Scope
 from lib.core.safety import check
 from lib.core.state import NextcloudState
+from lib.core.still_wanted import still_wanted
 
 from .apply import ApplyResult, apply_plan
 from .context import Context
@@ -102,6 +103,11 @@ class SyncService:
         """The compiled organisation, kept while the organisation and the day stay the same."""
         today, admin = self.ctx.today(), self.ctx.settings.governance_admin_user
         return self._desired.get((org,), (today,), lambda: compile_org(org, admin, today))
+
+    def wanted(self) -> Callable[[Change], bool]:
+        """The organisation's filter, as it is now, of changes journalled earlier (lib/core/still_wanted.py)."""
+        desired = self.desired(self.ctx.org())
+        return lambda change: still_wanted(change, desired)
 
     async def snapshot(self, org: Organisation | None = None) -> Snapshot:
         """Read Nextcloud now; a reading for the stored organisation is kept for the pages."""
@@ -265,8 +271,12 @@ class SyncService:
             return True
         return await self.ctx.gateway.path_exists(folder, path)
 
-    async def run(self, run_id: str, actor: str, request_id: int | None = None) -> ApplyResult:
-        """Apply what the journal holds for ``run_id`` (begun by the caller, checked before)."""
+    async def run(
+        self, run_id: str, actor: str, request_id: int | None = None, *, again: bool = False
+    ) -> ApplyResult:
+        """Apply what the journal holds for ``run_id`` (begun by the caller, checked before);
+        ``again``: a run that stopped before (a retry), whose changes the organisation may no longer
+        want: those are skipped."""
         ctx = self.ctx
         try:
             return await apply_plan(
@@ -278,6 +288,7 @@ class SyncService:
                 run_id=run_id,
                 request_id=request_id,
                 unit=ctx.unit,
+                wanted=self.wanted if again else None,
             )
         except BaseException:  # Nextcloud left half-changed: the next page view reads it again
             self.readings.forget()

@@ -235,6 +235,31 @@ async def test_a_resumed_run_that_nextcloud_refuses_ends_failed_and_a_retry_appl
     assert again.state is RequestState.APPLIED and set(uids) <= contributors(setup.standin)
 
 
+async def test_a_retried_run_does_not_add_back_someone_whose_access_was_revoked_after_it_failed(
+    setup: Setup, workers: list[Governance]
+) -> None:
+    gov = setup.worker()
+    workers.append(gov)
+    uids = faults.people(4)
+    rid, checksum = await submit_addition(gov, uids)
+    setup.standin.fail("POST", r"^/ocs/v2\.php/cloud/users/p0002/groups$", "503", times=8)  # > 4 attempts
+    failed = await gov.requests.approve(actor_for(gov.org(), "op0", today=faults.TODAY), rid, checksum)
+    assert failed.state is RequestState.FAILED and {"p0000", "p0001"} <= contributors(setup.standin)
+    setup.standin.faults.clear()
+    leaving = {"p0002", "p0003"}  # the change it stopped on, and one it never reached
+    version, org = gov.orgs.version(), gov.org()
+    edited = replace(org, memberships=tuple(m for m in org.memberships if m.user not in leaving))
+    await gov.sync.apply("op1", org=edited, version=version, confirmed=True)
+
+    again = await gov.requests.retry(actor_for(gov.org(), "op1", today=faults.TODAY), rid)
+
+    assert again.state is RequestState.APPLIED
+    assert not leaving & contributors(setup.standin)
+    assert set(uids) - leaving <= contributors(setup.standin)
+    skips = [e.subject for e in gov.audit.entries() if e.action == "nextcloud.skip"]
+    assert sorted(skips) == ["add p0002 to gt-atelier-membres", "add p0003 to gt-atelier-membres"]
+
+
 # ---- the bench in small -------------------------------------------------------------------------
 
 

@@ -193,7 +193,7 @@ def test_a_request_left_applying_by_a_crash_ends_applied_once_its_journal_is_fin
     rid = ask_to_add(gov)
     svc = gov.requests
 
-    async def crash(run_id: str, actor: str, request_id: int | None = None) -> None:
+    async def crash(run_id: str, actor: str, request_id: int | None = None, **_: object) -> None:
         raise SystemExit("the worker died after the decision was committed")
 
     gov.sync.run = crash  # type: ignore[method-assign]
