@@ -105,7 +105,7 @@ class SyncService:
         return self._desired.get((org,), (today,), lambda: compile_org(org, admin, today))
 
     def wanted(self) -> Callable[[Change], bool]:
-        """The organisation's filter, as it is now, of changes journalled earlier (lib/core/still_wanted.py)."""
+        """The organisation's filter, as it is now, of changes journalled before (core/still_wanted.py)."""
         desired = self.desired(self.ctx.org())
         return lambda change: still_wanted(change, desired)
 
