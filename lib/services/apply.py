@@ -8,15 +8,23 @@ One process applies a run at a time: it claims the run, says it is alive at each
 ``HEARTBEAT_EVERY`` seconds while a Nextcloud call runs (lib/store/journal.py), and a run whose
 holder went silent is resumed by another (lib/services/background.py) with only the changes the
 organisation still wants (lib/core/still_wanted.py): the others are skipped, and audited.
+
+The journal and the audit log are written in worker threads (issue 17), so the event loop answers
+other requests and AppAPI's heartbeat while the database commits. One trip to a thread per
+Nextcloud call: the first takes the run and marks its first change running; each later one marks
+a change done (with its audit entry, one transaction) and the next one running.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, ParamSpec, TypeVar
 
 from lib.core.changes import Change
 from lib.core.faults import NextcloudError, NextcloudUnavailable
@@ -28,6 +36,8 @@ RESUME_ACTOR = "system"
 HEARTBEAT_EVERY = 5.0  # seconds; a third of lib/store/journal.STALE_AFTER
 SKIP_REASON = "no longer wanted by the organisation"
 Wanted = Callable[[Change], bool]
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class RunBusy(Exception):
@@ -52,7 +62,7 @@ class ApplyResult:
 
 
 async def apply_plan(
-    plan_changes: Sequence[Change],
+    plan_changes: Sequence[Change] | None,
     gateway: Gateway,
     journal: Journal,
     audit: AuditLog,
@@ -66,87 +76,123 @@ async def apply_plan(
 ) -> ApplyResult:
     """Apply what the journal still holds for ``run_id``; calling again resumes a failed run.
 
+    ``plan_changes``: the run's changes, journalled first unless the run exists; None when the
+    caller knows it does (begun in the caller's transaction, or resumed).
     ``unit`` opens one database transaction (lib/store/unit.py): a change marked done and its audit
-    entry are written together, so a journal step costs two transactions (running, done).
+    entry are written together, so a journal step costs two transactions (running, done), and one
+    trip to a worker thread (a change is marked done and the next one running in the same trip).
     ``wanted``: when resuming or retrying, gives the organisation's filter once the run is held (not
     before: a save in between would be missed); changes it refuses are skipped, the organisation
     changed meanwhile (a person whose access was revoked after the run stopped is not added back).
     Raises RunBusy when another process applies the run, RunTakenOver when one took it over.
     """
-    journal.begin(run_id, plan_changes, actor, request_id)
-    if not journal.claim(run_id):
-        if journal.run_status(run_id) == "done":
-            return ApplyResult(run_id)
-        raise RunBusy(run_id)
-    beating = asyncio.create_task(_keep_beating(journal, run_id, heartbeat_every))
+    run = _Run(journal, audit, unit, actor, run_id, request_id)
     try:
-        skipped = _skip_unwanted(journal, audit, actor, run_id, request_id, unit, wanted and wanted())
-        doubt = None if wanted is None else set(journal.pending(run_id))
-        return await _apply_held(gateway, journal, audit, actor, run_id, request_id, unit, skipped, doubt)
-    finally:
-        beating.cancel()
-        journal.release(run_id)
-
-
-async def _apply_held(
-    gateway: Gateway,
-    journal: Journal,
-    audit: AuditLog,
-    actor: str,
-    run_id: str,
-    request_id: int | None,
-    unit: Callable[[], AbstractContextManager[object]],
-    skipped: list[str],
-    doubt: set[Change] | None = None,
-) -> ApplyResult:
-    """``doubt``: changes of a resumed run, all checked first (other runs may have applied them
-    while this one waited for its holder to be declared dead, e.g. an edit of the organisation)."""
-    applied: list[str] = []
-    started = journal.started(run_id)  # began before and never finished: their outcome is unknown
-    for change in journal.pending(run_id):
-        journal.mark_running(run_id, change)
+        held = await _off_loop(run.take, plan_changes, wanted)
+        if not run.held:  # the run is done: nothing left to apply
+            return ApplyResult(run_id)
+        beating = asyncio.create_task(_keep_beating(journal, run_id, heartbeat_every))
         try:
-            in_doubt = change.key in started or (doubt is not None and change in doubt)
+            return await _apply_held(gateway, run, held)
+        finally:
+            beating.cancel()
+            await _outlast(beating)  # no beat lands after the release
+    finally:
+        if run.held:  # in memory (SqlJournal.release): on the loop, even while the task is cancelled
+            journal.release(run_id)
+
+
+@dataclass
+class _Held:
+    """What a run holds once taken: its changes still pending, in plan order, and which are in doubt."""
+
+    pending: list[Change] = field(default_factory=list)
+    started: set[str] = field(default_factory=set)  # begun and never finished: their outcome is unknown
+    doubt: set[Change] | None = None  # a resumed run's: other runs may have applied them meanwhile
+    skipped: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Run:
+    """A run's journal steps, grouped as they run together in one worker thread (``_off_loop``)."""
+
+    journal: Journal
+    audit: AuditLog
+    unit: Callable[[], AbstractContextManager[object]]
+    actor: str
+    run_id: str
+    request_id: int | None
+    held: bool = False  # claimed by this task: released at the end, whatever happens
+
+    def take(self, changes: Sequence[Change] | None, wanted: Callable[[], Wanted] | None) -> _Held:
+        """Journal the run (unless it exists) and claim it; skip what is no longer wanted; mark the
+        first change running (write-ahead: committed before Nextcloud is called)."""
+        journal, run_id = self.journal, self.run_id
+        if changes is not None:
+            journal.begin(run_id, changes, self.actor, self.request_id)
+        if not journal.claim(run_id):
+            if journal.run_status(run_id) == "done":
+                return _Held()
+            raise RunBusy(run_id)
+        self.held = True
+        skipped = self._skip_unwanted(wanted()) if wanted else []
+        started = journal.started(run_id)
+        pending = journal.pending(run_id)
+        if pending:
+            journal.mark_running(run_id, pending[0])
+        return _Held(pending, started, None if wanted is None else set(pending), skipped)
+
+    def _skip_unwanted(self, wanted: Wanted) -> list[str]:
+        """Mark "skipped" (and audit) the pending changes the organisation no longer wants."""
+        skipped = []
+        for change in self.journal.pending(self.run_id):
+            if wanted(change):
+                continue
+            with self.unit():
+                self.journal.mark_skipped(self.run_id, change, SKIP_REASON)
+                self._audit("nextcloud.skip", change, reason=SKIP_REASON)
+            skipped.append(str(change))
+        if skipped:
+            log.info("Plan run %s: %d change(s) no longer wanted, skipped", self.run_id, len(skipped))
+        return skipped
+
+    def done(self, change: Change, answer: str, following: Change | None) -> None:
+        """``change`` done and audited in one transaction; then ``following`` marked running."""
+        with self.unit():
+            self.journal.mark_done(self.run_id, change, answer)
+            self._audit("nextcloud.apply", change, answer=answer)
+        if following is not None:
+            self.journal.mark_running(self.run_id, following)
+
+    def failed(self, change: Change, error: str) -> None:
+        log.warning("Plan run %s stopped: %s", self.run_id, error)
+        self.journal.mark_failed(self.run_id, change, error)
+        self._audit("nextcloud.apply_failed", change, error=error)
+
+    def _audit(self, action: str, change: Change, **said: str) -> None:
+        detail = {"change": change.data, **said, "run_id": self.run_id, "request_id": self.request_id}
+        self.audit.append(self.actor, action, str(change), detail)
+
+
+async def _apply_held(gateway: Gateway, run: _Run, held: _Held) -> ApplyResult:
+    """Call Nextcloud for each pending change, already marked running (by ``take``, or by the step
+    that marked the one before it done); stop at the first failure."""
+    applied: list[str] = []
+    for i, change in enumerate(held.pending):
+        try:
+            in_doubt = change.key in held.started or (held.doubt is not None and change in held.doubt)
             answer = await gateway.apply(change, in_doubt=in_doubt)
         except NextcloudError as exc:
             error = _describe(change, exc)
-            _record_failure(journal, audit, actor, run_id, request_id, change, error)
-            return ApplyResult(run_id, applied, str(change), error, skipped)
+            await _off_loop(run.failed, change, error)
+            return ApplyResult(run.run_id, applied, str(change), error, held.skipped)
         except Exception as exc:
-            _record_failure(journal, audit, actor, run_id, request_id, change, f"{change}: {exc!r}")
+            await _off_loop(run.failed, change, f"{change}: {exc!r}")
             raise
-        detail = {"change": change.data, "answer": answer, "run_id": run_id, "request_id": request_id}
-        with unit():
-            journal.mark_done(run_id, change, answer)
-            audit.append(actor, "nextcloud.apply", str(change), detail)
+        following = held.pending[i + 1] if i + 1 < len(held.pending) else None
+        await _off_loop(run.done, change, answer, following)
         applied.append(str(change))
-    return ApplyResult(run_id, applied, skipped=skipped)
-
-
-def _skip_unwanted(
-    journal: Journal,
-    audit: AuditLog,
-    actor: str,
-    run_id: str,
-    request_id: int | None,
-    unit: Callable[[], AbstractContextManager[object]],
-    wanted: Wanted | None,
-) -> list[str]:
-    """Mark "skipped" (and audit) the pending changes the organisation no longer wants."""
-    if wanted is None:
-        return []
-    skipped = []
-    for change in journal.pending(run_id):
-        if wanted(change):
-            continue
-        detail = {"change": change.data, "reason": SKIP_REASON, "run_id": run_id, "request_id": request_id}
-        with unit():
-            journal.mark_skipped(run_id, change, SKIP_REASON)
-            audit.append(actor, "nextcloud.skip", str(change), detail)
-        skipped.append(str(change))
-    if skipped:
-        log.info("Plan run %s: %d change(s) no longer wanted, skipped", run_id, len(skipped))
-    return skipped
+    return ApplyResult(run.run_id, applied, skipped=held.skipped)
 
 
 async def _keep_beating(journal: Journal, run_id: str, every: float) -> None:
@@ -154,10 +200,42 @@ async def _keep_beating(journal: Journal, run_id: str, every: float) -> None:
     while True:
         await asyncio.sleep(every)
         try:
-            if not journal.beat(run_id):
+            if not await _off_loop(journal.beat, run_id):
                 return  # taken over: the next journal step raises RunTakenOver
         except Exception:  # the database hiccuped: the next step or beat says it again
             log.warning("could not refresh the heartbeat of run %s", run_id, exc_info=True)
+
+
+async def _off_loop(work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``work`` (journal steps, audit entries) in a worker thread, in a copy of this context (a unit
+    of work opened there belongs to that thread: lib/store/unit.py), as ``asyncio.to_thread``.
+
+    Cancelled meanwhile (a process stopping, a client gone), the task still waits for the thread
+    before the cancellation goes on: the step commits anyway, and the release that follows must
+    come after it, or another task of this process could claim the run and mark a change again.
+    """
+    loop = asyncio.get_running_loop()
+    step = loop.run_in_executor(None, partial(contextvars.copy_context().run, work, *args, **kwargs))
+    try:
+        await _outlast(step)
+    except asyncio.CancelledError:
+        if not step.cancelled():
+            step.exception()  # heard: the caller hears the cancellation
+        raise
+    return step.result()
+
+
+async def _outlast(fut: asyncio.Future[Any]) -> None:
+    """Wait until ``fut`` has finished, even if this task is cancelled meanwhile: the cancellation
+    is raised once it has."""
+    cancelled: asyncio.CancelledError | None = None
+    while not fut.done():
+        try:
+            await asyncio.wait({fut})
+        except asyncio.CancelledError as exc:
+            cancelled = exc
+    if cancelled is not None:
+        raise cancelled
 
 
 async def resume_unfinished(
@@ -170,19 +248,18 @@ async def resume_unfinished(
 ) -> list[ApplyResult]:
     """Finish every run whose holder died, in the order they were begun.
 
-    The journal keeps each run's changes, so the plan passed on is only what is still pending;
+    The journal keeps each run's changes, so nothing is passed on but the run;
     ``wanted`` gives the current organisation's filter (built again for each run once it is held:
     the organisation may change while an earlier run is resumed). The audit names the system as the
     actor of the resumed part. A run another process took first is left to it.
     """
     results = []
-    for run_id in journal.unfinished_runs():
+    for run_id in await _off_loop(journal.unfinished_runs):
         log.info("Resuming plan run %s", run_id)
-        pending = journal.pending(run_id)
         try:
             results.append(
                 await apply_plan(
-                    pending,
+                    None,
                     gateway,
                     journal,
                     audit,
@@ -203,18 +280,3 @@ def _describe(change: Change, exc: NextcloudError) -> str:
     if isinstance(exc, NextcloudUnavailable):
         return f"{change}: Nextcloud did not answer ({exc}); the run can be resumed"
     return f"{change}: Nextcloud refused {exc}"
-
-
-def _record_failure(
-    journal: Journal,
-    audit: AuditLog,
-    actor: str,
-    run_id: str,
-    request_id: int | None,
-    change: Change,
-    error: str,
-) -> None:
-    log.warning("Plan run %s stopped: %s", run_id, error)
-    journal.mark_failed(run_id, change, error)
-    detail = {"change": change.data, "error": error, "run_id": run_id, "request_id": request_id}
-    audit.append(actor, "nextcloud.apply_failed", str(change), detail)

@@ -54,7 +54,10 @@ async def _read(requests: RequestService, now: datetime | None = None) -> bool:
     place is taken within three. True when this process read."""
     ctx = requests.ctx
     ttl = timedelta(seconds=ctx.settings.governance_read_interval * 2)
-    if not requests.repo.try_lock(READING_LEASE, ctx.journal.holder, ttl, now or datetime.now(UTC)):
+    held = await asyncio.to_thread(  # the database, off the event loop
+        requests.repo.try_lock, READING_LEASE, ctx.journal.holder, ttl, now or datetime.now(UTC)
+    )
+    if not held:
         return False
     await requests.sync.snapshot()
     return True
@@ -65,7 +68,7 @@ async def resume_and_settle(requests: RequestService) -> list[ApplyResult]:
     settle the requests they leave "applying" (applied, or failed and retryable)."""
     ctx, sync = requests.ctx, requests.sync
     results: list[ApplyResult] = []
-    if ctx.journal.unfinished_runs():
+    if await asyncio.to_thread(ctx.journal.unfinished_runs):
         try:
             await sync.snapshot()  # tells the gateway which groups the app owns before it resumes
             results = await resume_unfinished(
@@ -91,9 +94,9 @@ async def _every(requests: RequestService, name: str, interval: float, job, firs
         await asyncio.sleep(interval)
     while True:
         try:
-            now = datetime.now(UTC)
-            if not name or requests.repo.try_lock(name, holder, timedelta(seconds=interval * 2), now):
-                await job(requests)
+            lease, now = timedelta(seconds=interval * 2), datetime.now(UTC)
+            if not name or await asyncio.to_thread(requests.repo.try_lock, name, holder, lease, now):
+                await job(requests)  # the lease taken in a worker thread, off the event loop
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -7,6 +7,7 @@ objects says whether what was derived from them still holds, with no hashing of 
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
@@ -20,15 +21,18 @@ class Memo(Generic[T]):
     def __init__(self, size: int = 1) -> None:
         self._size = size
         self._kept: OrderedDict[tuple[Hashable, ...], tuple[tuple[object, ...], T]] = OrderedDict()
+        self._lock = threading.Lock()  # asked from the event loop and from worker threads
 
     def get(self, objects: tuple[object, ...], values: tuple[Hashable, ...], build: Callable[[], T]) -> T:
         key = (*map(id, objects), *values)
-        kept = self._kept.get(key)
-        if kept is not None and all(a is b for a, b in zip(kept[0], objects, strict=True)):
-            self._kept.move_to_end(key)
-            return kept[1]
-        value = build()
-        self._kept[key] = (objects, value)  # holding the objects keeps their ids from being reused
-        if len(self._kept) > self._size:
-            self._kept.popitem(last=False)
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None and all(a is b for a, b in zip(kept[0], objects, strict=True)):
+                self._kept.move_to_end(key)
+                return kept[1]
+        value = build()  # not under the lock: two callers may both build it, one is kept
+        with self._lock:
+            self._kept[key] = (objects, value)  # holding the objects keeps their ids from being reused
+            if len(self._kept) > self._size:
+                self._kept.popitem(last=False)
         return value

@@ -105,7 +105,9 @@ class SyncService:
         return self._desired.get((org,), (today,), lambda: compile_org(org, admin, today))
 
     def wanted(self) -> Callable[[Change], bool]:
-        """The organisation's filter, as it is now, of changes journalled before (core/still_wanted.py)."""
+        """The organisation's filter, as it is now, of changes journalled before (core/still_wanted.py).
+        Called in a worker thread once a run is held (lib/services/apply.py)."""
+        self.ctx.orgs.begin_request()  # as it is now, not as this request first read it
         desired = self.desired(self.ctx.org())
         return lambda change: still_wanted(change, desired)
 
@@ -280,7 +282,7 @@ class SyncService:
         ctx = self.ctx
         try:
             return await apply_plan(
-                ctx.journal.pending(run_id),
+                None,  # begun by the caller: the journal holds its changes
                 ctx.gateway,
                 ctx.journal,
                 ctx.audit,

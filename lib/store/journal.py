@@ -9,6 +9,7 @@ one run at once, and a dead process's run is resumed within seconds, not after a
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -40,7 +41,8 @@ class SqlJournal:
         self.holder = uuid.uuid4().hex  # this process
         self.stale_after = stale_after
         self._reserved: set[str] = set()  # begun here: the task that began it applies it
-        self._applying: set[str] = set()  # claimed by a task of this process, not yet released
+        self._applying: set[str] = set()  # claimed (or being claimed) by a task of this process
+        self._lock = threading.Lock()  # the two sets: journal steps run in worker threads
 
     def _stale_before(self) -> datetime:
         return _now() - timedelta(seconds=self.stale_after)
@@ -63,33 +65,40 @@ class SqlJournal:
                 select(journal_runs.c.status).where(journal_runs.c.run_id == run_id)
             ).scalar()
         if status is None:
+            with self._lock:  # before the row exists: no other task of this process resumes it
+                self._reserved.add(run_id)
             try:
                 with writing(self._engine) as conn, guard(self._engine, conn):
                     self._write_run(conn, run_id, changes, actor, request_id, self.holder)
-                self._reserved.add(run_id)
             except IntegrityError:  # another process wrote it meanwhile: it holds it
-                pass
+                with self._lock:
+                    self._reserved.discard(run_id)
 
     def claim(self, run_id: str) -> bool:
         """Hold the run to apply it: begun here and not yet applied, failed (a retry), or held by a
         silent process (resume). Atomic: of two processes claiming at once, one wins."""
-        if run_id in self._applying:
-            return False
-        if run_id in self._reserved:  # held since begin: no write (each step checks it is still ours)
-            self._reserved.discard(run_id)
-            self._applying.add(run_id)
-            return True
+        with self._lock:
+            if run_id in self._applying:
+                return False
+            self._applying.add(run_id)  # being claimed: no other task of this process claims it too
+            if run_id in self._reserved:  # held since begin: no write (each step checks it is still ours)
+                self._reserved.discard(run_id)
+                return True
         c = journal_runs.c
         mine_idle = c.holder == self.holder  # held here, yet no task of this process applies it
         takeable = or_(c.status == "failed", mine_idle, self._silent())
-        with writing(self._engine) as conn:
-            taken = conn.execute(
-                update(journal_runs)
-                .where(c.run_id == run_id, c.status != "done", takeable)
-                .values(status="running", holder=self.holder, heartbeat=_now())
-            ).rowcount
-        if taken:
-            self._applying.add(run_id)
+        taken = 0
+        try:
+            with writing(self._engine) as conn:
+                taken = conn.execute(
+                    update(journal_runs)
+                    .where(c.run_id == run_id, c.status != "done", takeable)
+                    .values(status="running", holder=self.holder, heartbeat=_now())
+                ).rowcount
+        finally:
+            if not taken:
+                with self._lock:
+                    self._applying.discard(run_id)
         return bool(taken)
 
     def beat(self, run_id: str) -> bool:
@@ -105,8 +114,13 @@ class SqlJournal:
     def release(self, run_id: str) -> None:
         """In this process only: the heartbeat stops and other processes take over once it is stale
         (the request of a finished run is settled by whoever applied it, or by settle_interrupted)."""
-        self._applying.discard(run_id)
-        self._reserved.discard(run_id)
+        with self._lock:
+            self._applying.discard(run_id)
+            self._reserved.discard(run_id)
+
+    def _busy_here(self) -> set[str]:
+        with self._lock:
+            return self._applying | self._reserved
 
     def busy(self, request_id: int) -> bool:
         c = journal_runs.c
@@ -116,7 +130,8 @@ class SqlJournal:
                     c.request_id == request_id, c.holder.is_not(None), ~self._silent()
                 )
             ).all()
-        return any(r.holder != self.holder or r.run_id in self._applying | self._reserved for r in rows)
+        here = self._busy_here()
+        return any(r.holder != self.holder or r.run_id in here for r in rows)
 
     @staticmethod
     def _write_run(
@@ -223,7 +238,7 @@ class SqlJournal:
                 .where(c.status == "running", or_(self._silent(), mine_idle))
                 .order_by(c.created_at)
             ).all()
-        busy = self._applying | self._reserved
+        busy = self._busy_here()
         return [r.run_id for r in rows if r.run_id not in busy]
 
     def open_run_of(self, request_id: int) -> str | None:
