@@ -18,6 +18,7 @@ from lib.core.paging import page_number, paginate
 from lib.core.policy import can_repair_drift
 from lib.core.wording import Words
 from lib.i18n import say
+from lib.services.access import MatrixView
 from lib.services.governance import Governance
 from lib.services.memo import Memo
 from lib.services.organisation import MEMBER_DRIFT, DriftGone, NotDescribable, drift_key
@@ -151,10 +152,11 @@ def _marks(drifts: tuple[Drift, ...]) -> dict[str, set[Any]]:
 
 
 async def drift_context(
-    caller: Caller, gov: Governance, dpage: int = 1, refresh: bool = False
+    caller: Caller, gov: Governance, dpage: int = 1, found: MatrixView | None = None
 ) -> dict[str, Any]:
-    """Drift and plan from the last reading of Nextcloud, one page of differences."""
-    found = await gov.access.matrix(caller.actor, refresh)
+    """Drift and plan from the last reading of Nextcloud (``found``, when the page has it), one page
+    of differences."""
+    found = found or await gov.access.matrix(caller.actor)
     view = found.view
     drifts: tuple[Drift, ...] = view.drifts if view else ()
     shown = paginate(list(enumerate(drifts)), dpage, DRIFTS_PAGE)
@@ -181,14 +183,15 @@ def _memo(f: Callable[[int | None], str]) -> Callable[[int | None], str]:
 async def render_matrix(caller: Caller, gov: Governance, status: int = 200, **ctx: Any) -> HTMLResponse:
     """The matrix; ``ctx`` may hold the page's query (q, group, page, dpage, refresh) and a flash."""
     q, group, page = str(ctx.pop("q", "")), str(ctx.pop("group", "")), int(ctx.pop("page", 1))
-    org, desired = gov.access.desired(caller.actor)  # refused to whoever may not see the matrix
+    current = await gov.access.matrix(caller.actor, bool(ctx.pop("refresh", False)))  # or refused
+    org, desired = current.org, current.desired
     labels = group_labels(org, caller)
     found = folders_matching(org, desired, q)
     wanted = groups_matching(labels, desired, group) if group.strip() else None
     if wanted is not None:
         found = [m for m in found if groups_on(desired.folders[m]) & wanted]
     mounts = paginate(found, page, page_size(len(found)))
-    drift_ctx = await drift_context(caller, gov, int(ctx.pop("dpage", 1)), bool(ctx.pop("refresh", False)))
+    drift_ctx = await drift_context(caller, gov, int(ctx.pop("dpage", 1)), current)
 
     def table() -> dict[str, Any]:
         marks, texts = _marks(drift_ctx["drifts"]), _memo(lambda b: right_text(caller, b))

@@ -83,14 +83,14 @@ async def first_run(caller: Caller, gov: Governance) -> HTMLResponse | None:
 async def setup_page(
     caller: Caller, gov: Governance, stage: Stage, status: int = 200, **ctx: Any
 ) -> HTMLResponse:
+    ctx.setdefault("form_errors", {})
+    ctx.setdefault("values", {})
+    if stage is Stage.NO_OPERATIONS:  # the organisation exists: only who may set it up sees it
+        org = gov.setup.organisation(caller.actor)
+        return render(caller, "setup_team.html", "settings", status=status, org=org, first=True, **ctx)
     if not caller.actor.is_admin:
         admins = await gov.setup.administrators()
         return render(caller, "setup_wait.html", "groups", status=status, admins=admins)
-    ctx.setdefault("form_errors", {})
-    ctx.setdefault("values", {})
-    if stage is Stage.NO_OPERATIONS:
-        org = gov.setup.organisation(caller.actor)
-        return render(caller, "setup_team.html", "settings", status=status, org=org, first=True, **ctx)
     return render(caller, "setup.html", "settings", status=status, **ctx)
 
 
@@ -99,8 +99,6 @@ async def setup(caller: CallerDep, gov: GovDep) -> HTMLResponse:
     stage = gov.setup.stage()
     if stage is Stage.READY:
         return await settings_page(caller, gov)
-    if stage is Stage.NO_OPERATIONS:  # the organisation exists: only who may set it up sees it
-        gov.setup.organisation(caller.actor)
     return await setup_page(caller, gov, stage)
 
 

@@ -182,7 +182,7 @@ class SyncService:
         self,
         actor: str,
         after: Organisation | None,
-        version: int,
+        version: int | None,
         changes: Sequence[Change] = (),
         *,
         within: Within = lambda _version: None,
@@ -190,17 +190,20 @@ class SyncService:
     ) -> str:
         """The one way the organisation changes (editing, import, adoption, drift taken in, requests,
         expiry): one transaction holds the organisation (StaleOrganisation if someone saved since
-        ``version``; ``after`` None: unchanged, a repair), the journal of the Nextcloud changes it
-        needs (none when it takes in what Nextcloud already holds) and the caller's writes
-        (``within``, given the version saved: a request's new state, audit entries).
+        ``version``; ``after`` None: unchanged, a repair, and ``version`` unused), the journal of
+        the Nextcloud changes it needs (none when it takes in what Nextcloud already holds) and the
+        caller's writes (``within``, given the version saved: a request's new state, audit entries).
 
         Returns the journal run, which ``run`` applies. It writes the database: call it from a
         worker thread, not the event loop.
         """
         run_id = f"request-{request_id}-{new_run_id()}" if request_id is not None else new_run_id()
         with self.ctx.unit():
-            within(version if after is None else version + 1)  # the save refuses any other version
-            if after is not None:
+            if after is None:  # unchanged (a repair): ``version`` is not needed
+                within(self.ctx.orgs.version())
+            else:
+                assert version is not None, "an organisation is saved over the version it was edited from"
+                within(version + 1)  # the save refuses any other version
                 self.ctx.orgs.save(after, expected_version=version)
             self.ctx.journal.begin(run_id, changes, actor, request_id)
         return run_id
@@ -248,8 +251,7 @@ class SyncService:
             self.ctx.audit.append(actor, "plan.apply", f"{len(current)} change(s)", detail)
 
         after = org if version is not None else None
-        saving = version if version is not None else self.ctx.orgs.version()
-        run_id = await asyncio.to_thread(self.save, actor, after, saving, current.changes, within=audited)
+        run_id = await asyncio.to_thread(self.save, actor, after, version, current.changes, within=audited)
         result = await self.run(run_id, actor)
         self._after_apply(snap, org, result)
         return current, result
