@@ -124,7 +124,7 @@ async def _approve(standin: StandIn, gov: Governance) -> dict[str, dict[str, Any
         },
         "approval_db_transactions": {
             "value": counted.writes,
-            "unit": "write transactions (1 decision + 2 per step + final + notifications)",
+            "unit": "write transactions (1 decision + 1 per change + final + notifications)",
         },
     }
 

@@ -109,6 +109,11 @@ class Journal(Protocol):
         """Record a run and its changes, held by this process; a no-op when the run already exists."""
         ...
 
+    def fresh(self, run_id: str) -> list[Change] | None:
+        """Hold a run this process began and nobody applied yet, with no database trip: its changes,
+        the first already marked running when it was begun. None: claim it instead."""
+        ...
+
     def claim(self, run_id: str) -> bool:
         """Hold the run to apply it now: False when another process (or task) is applying it."""
         ...

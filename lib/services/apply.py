@@ -10,9 +10,10 @@ holder went silent is resumed by another (lib/services/background.py) with only 
 organisation still wants (lib/core/still_wanted.py): the others are skipped, and audited.
 
 The journal and the audit log are written in worker threads (issue 17), so the event loop answers
-other requests and AppAPI's heartbeat while the database commits. One trip to a thread per
-Nextcloud call: the first takes the run and marks its first change running; each later one marks
-a change done (with its audit entry, one transaction) and the next one running.
+other requests and AppAPI's heartbeat while the database commits. One transaction, and one trip to
+a thread, per Nextcloud call: a change marked done with its audit entry and the next one marked
+running. A run begun in the caller's transaction (a decision, an edit) has its first change marked
+running there and is held with no trip (``_Run.fresh``); another is taken in one trip (``_Run.take``).
 """
 
 from __future__ import annotations
@@ -78,9 +79,8 @@ async def apply_plan(
 
     ``plan_changes``: the run's changes, journalled first unless the run exists; None when the
     caller knows it does (begun in the caller's transaction, or resumed).
-    ``unit`` opens one database transaction (lib/store/unit.py): a change marked done and its audit
-    entry are written together, so a journal step costs two transactions (running, done), and one
-    trip to a worker thread (a change is marked done and the next one running in the same trip).
+    ``unit`` opens one database transaction (lib/store/unit.py): a change marked done, its audit
+    entry and the next change marked running are written together, in one trip to a worker thread.
     ``wanted``: when resuming or retrying, gives the organisation's filter once the run is held (not
     before: a save in between would be missed); changes it refuses are skipped, the organisation
     changed meanwhile (a person whose access was revoked after the run stopped is not added back).
@@ -88,7 +88,8 @@ async def apply_plan(
     """
     run = _Run(journal, audit, unit, actor, run_id, request_id)
     try:
-        held = await _off_loop(run.take, plan_changes, wanted)
+        fresh = run.fresh() if plan_changes is None else None  # begun in the caller's transaction
+        held = fresh if fresh is not None else await _off_loop(run.take, plan_changes, wanted)
         if not run.held:  # the run is done: nothing left to apply
             return ApplyResult(run_id)
         beating = asyncio.create_task(_keep_beating(journal, run_id, heartbeat_every))
@@ -130,6 +131,8 @@ class _Run:
         journal, run_id = self.journal, self.run_id
         if changes is not None:
             journal.begin(run_id, changes, self.actor, self.request_id)
+            if (fresh := self.fresh()) is not None:
+                return fresh
         if not journal.claim(run_id):
             if journal.run_status(run_id) == "done":
                 return _Held()
@@ -141,6 +144,15 @@ class _Run:
         if pending:
             journal.mark_running(run_id, pending[0])
         return _Held(pending, started, None if wanted is None else set(pending), skipped)
+
+    def fresh(self) -> _Held | None:
+        """A run this process began and nobody applied yet: held with no database trip, its first
+        change already marked running by ``begin`` (lib/store/journal.py), none of them in doubt."""
+        changes = self.journal.fresh(self.run_id)
+        if changes is None:
+            return None
+        self.held = True
+        return _Held(changes)
 
     def _skip_unwanted(self, wanted: Wanted) -> list[str]:
         """Mark "skipped" (and audit) the pending changes the organisation no longer wants."""
@@ -157,12 +169,13 @@ class _Run:
         return skipped
 
     def done(self, change: Change, answer: str, following: Change | None) -> None:
-        """``change`` done and audited in one transaction; then ``following`` marked running."""
+        """``change`` done and audited, and ``following`` marked running, in one transaction (its call
+        comes after the commit: write-ahead still)."""
         with self.unit():
             self.journal.mark_done(self.run_id, change, answer)
             self._audit("nextcloud.apply", change, answer=answer)
-        if following is not None:
-            self.journal.mark_running(self.run_id, following)
+            if following is not None:
+                self.journal.mark_running(self.run_id, following)
 
     def failed(self, change: Change, error: str) -> None:
         log.warning("Plan run %s stopped: %s", self.run_id, error)

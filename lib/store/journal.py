@@ -40,7 +40,7 @@ class SqlJournal:
         self._reads = reader(engine)  # single-statement reads
         self.holder = uuid.uuid4().hex  # this process
         self.stale_after = stale_after
-        self._reserved: set[str] = set()  # begun here: the task that began it applies it
+        self._reserved: dict[str, list[Change]] = {}  # begun here: the task that began it applies it
         self._applying: set[str] = set()  # claimed (or being claimed) by a task of this process
         self._lock = threading.Lock()  # the two sets: journal steps run in worker threads
 
@@ -53,7 +53,9 @@ class SqlJournal:
         return or_(c.holder.is_(None), c.heartbeat.is_(None), c.heartbeat < self._stale_before())
 
     def begin(self, run_id: str, changes: Sequence[Change], actor: str, request_id: int | None) -> None:
-        """Record the run and each change "pending", held by this process (whose task applies it).
+        """Record the run and its changes, held by this process (whose task applies it): the first
+        "running" (write-ahead: its Nextcloud call follows, with no step between: :meth:`fresh`), the
+        others "pending".
 
         Inside a unit of work the run is written with the unit (the decision and its journal are
         one commit); each later step (:meth:`mark_running`, :meth:`mark_done`) is a short
@@ -66,13 +68,22 @@ class SqlJournal:
             ).scalar()
         if status is None:
             with self._lock:  # before the row exists: no other task of this process resumes it
-                self._reserved.add(run_id)
+                self._reserved[run_id] = list(changes)
             try:
                 with writing(self._engine) as conn, guard(self._engine, conn):
                     self._write_run(conn, run_id, changes, actor, request_id, self.holder)
             except IntegrityError:  # another process wrote it meanwhile: it holds it
                 with self._lock:
-                    self._reserved.discard(run_id)
+                    self._reserved.pop(run_id, None)
+
+    def fresh(self, run_id: str) -> list[Change] | None:
+        """The changes of a run begun here that no task applies yet, now held by the caller (in memory:
+        the row says so since ``begin``, and each step checks the run is still ours)."""
+        with self._lock:
+            changes = self._reserved.pop(run_id, None)
+            if changes is not None:
+                self._applying.add(run_id)
+            return changes
 
     def claim(self, run_id: str) -> bool:
         """Hold the run to apply it: begun here and not yet applied, failed (a retry), or held by a
@@ -81,8 +92,7 @@ class SqlJournal:
             if run_id in self._applying:
                 return False
             self._applying.add(run_id)  # being claimed: no other task of this process claims it too
-            if run_id in self._reserved:  # held since begin: no write (each step checks it is still ours)
-                self._reserved.discard(run_id)
+            if self._reserved.pop(run_id, None) is not None:  # held since begin: no write
                 return True
         c = journal_runs.c
         mine_idle = c.holder == self.holder  # held here, yet no task of this process applies it
@@ -116,11 +126,11 @@ class SqlJournal:
         (the request of a finished run is settled by whoever applied it, or by settle_interrupted)."""
         with self._lock:
             self._applying.discard(run_id)
-            self._reserved.discard(run_id)
+            self._reserved.pop(run_id, None)
 
     def _busy_here(self) -> set[str]:
         with self._lock:
-            return self._applying | self._reserved
+            return self._applying | self._reserved.keys()
 
     def busy(self, request_id: int) -> bool:
         c = journal_runs.c
@@ -165,8 +175,9 @@ class SqlJournal:
                         "seq": i,
                         "change": c.data,
                         "change_key": c.key,
-                        "status": "pending",
+                        "status": "running" if i == 0 else "pending",
                         "answer": "",
+                        "updated_at": now if i == 0 else None,
                     }
                     for i, c in enumerate(changes)
                 ],

@@ -114,9 +114,10 @@ def test_the_decision_is_one_transaction(gov: Governance) -> None:
     actor = actor_for(gov.org(), "claire", today=TODAY)
     with count_transactions(gov.engine) as counted:
         asyncio.run(svc.approve(actor, rid, checksum))
-    # the decision (state, organisation, journal, audit), two per journal step (running, done with
-    # its audit entry), the final state, and the operators' notifications marked withdrawn
-    assert counted.writes == 1 + 2 * 1 + 1 + 1
+    # the decision (state, organisation, journal with its first change marked running, audit), one
+    # per change (done with its audit entry, the next marked running), the final state, and the
+    # operators' notifications marked withdrawn
+    assert counted.writes == 1 + 1 + 1 + 1
 
 
 def test_a_plan_that_changed_since_it_was_shown_applies_nothing(gov: Governance) -> None:
