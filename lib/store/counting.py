@@ -1,7 +1,7 @@
 """How many database transactions a piece of work costs, for the bench and the tests.
 
 An approval used to run about 22 transactions (issue 12); with a unit of work it should be one for
-the decision plus one per journal step. Counting them from SQLAlchemy's connection events sees
+the decision plus one per change applied. Counting them from SQLAlchemy's connection events sees
 every transaction on the engine, whichever repository or thread opened it::
 
     with count_transactions(gov.engine) as counted:
