@@ -491,16 +491,26 @@ class RequestService:
     async def accept_join(self, actor: Actor, rid: int) -> AccessRequest:
         req = self.get(rid)
         require(can_accept_join(actor, req))
-        accepted = self.save(machine.facilitator_accept(req, actor.uid, self.now()), req)
-        self._audit(actor.uid, "request.accepted_by_facilitator", accepted)
+
+        def record() -> AccessRequest:
+            accepted = self.save(machine.facilitator_accept(req, actor.uid, self.now()), req)
+            self._audit(actor.uid, "request.accepted_by_facilitator", accepted)
+            return accepted
+
+        accepted = await self._write(record)
         await self.notify_operators(accepted)
         return accepted
 
     async def object_to(self, actor: Actor, rid: int, reason: str) -> AccessRequest:
         req = self.get(rid)
         require(can_object(actor, req, self.now()))
-        objected = self.save(machine.object_to(req, actor.uid, self.now(), reason), req)
-        self._audit(actor.uid, "request.objection", objected, {"reason": reason})
+
+        def record() -> AccessRequest:
+            objected = self.save(machine.object_to(req, actor.uid, self.now(), reason), req)
+            self._audit(actor.uid, "request.objection", objected, {"reason": reason})
+            return objected
+
+        objected = await self._write(record)
         await self.notify_operators(objected)
         return objected
 
@@ -568,7 +578,7 @@ class RequestService:
             approved = await self.approve(actor, rid, claim.plan_checksum)
         except GovernanceError as exc:
             return links.refusal(exc, self.repo.get(rid))
-        self.repo.use_nonce(claim.nonce)
+        await asyncio.to_thread(self.repo.use_nonce, claim.nonce)
         return links.LinkOutcome(links.LinkResult.APPROVED, approved)
 
     async def reject_from_link(self, actor: Actor, rid: int, token: str, reason: str) -> links.LinkOutcome:
@@ -591,7 +601,7 @@ class RequestService:
             return links.LinkOutcome(links.LinkResult.REASON_NEEDED, req, exc, reason=reason)
         except GovernanceError as exc:
             return links.refusal(exc, self.repo.get(rid))
-        self.repo.use_nonce(claim.nonce)
+        await asyncio.to_thread(self.repo.use_nonce, claim.nonce)
         return links.LinkOutcome(links.LinkResult.REJECTED, rejected)
 
     async def _open_link(
@@ -661,7 +671,7 @@ class RequestService:
             except Exception as exc:  # a missed notification must not lose the request
                 log.warning("could not notify %s of request %s: %s", op, req.id, exc)
                 continue
-            self.repo.record_notification(req.id, op, object_id, DECIDE)
+            await asyncio.to_thread(self.repo.record_notification, req.id, op, object_id, DECIDE)
 
     async def _ask_operator(
         self, op: str, req: AccessRequest, view: RequestView | None, page: str, kept: list[str]
@@ -769,11 +779,15 @@ class RequestService:
                 except Exception as exc:
                     log.warning("could not delete notification of %s: %s", uid, exc)
 
-        await asyncio.gather(*(withdraw(*row) for row in self.repo.live_notifications(req.id, DECIDE)))
+        live = await asyncio.to_thread(self.repo.live_notifications, req.id, DECIDE)
+        await asyncio.gather(*(withdraw(*row) for row in live))
         if gone:
-            with self.ctx.unit():  # one transaction for all of them
+
+            def deleted() -> None:  # one transaction for all of them
                 for row_id in gone:
                     self.repo.notification_deleted(row_id)
+
+            await self._write(deleted)
 
     def _audit(
         self, actor: str, action: str, req: AccessRequest, extra: dict[str, object] | None = None
