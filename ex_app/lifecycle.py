@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from nc_py_api import AsyncNextcloudApp, NextcloudException
@@ -28,13 +29,13 @@ def make_enabled_handler(gov: Governance):  # type: ignore[no-untyped-def]
                 await nc.ui.resources.set_script("top_menu", menu, "js/htmx.min")
                 await nc.ui.resources.set_script("top_menu", menu, "js/governance-main")
                 await nc.ui.resources.set_style("top_menu", menu, "css/governance")
-                gov.audit_log.record("app.enabled", s.app_id, {"menu": menu})
+                await asyncio.to_thread(gov.audit_log.record, "app.enabled", s.app_id, {"menu": menu})
             else:
                 await nc.ui.resources.delete_script("top_menu", menu, "js/governance-main")
                 await nc.ui.resources.delete_script("top_menu", menu, "js/htmx.min")
                 await nc.ui.resources.delete_style("top_menu", menu, "css/governance")
                 await nc.ui.top_menu.unregister(menu)
-                gov.audit_log.record("app.disabled", s.app_id, {"menu": menu})
+                await asyncio.to_thread(gov.audit_log.record, "app.disabled", s.app_id, {"menu": menu})
         except NextcloudException as exc:
             log.warning("lifecycle call failed: %s", exc)
             return f"Governance could not {'register' if enabled else 'remove'} its page in Nextcloud: {exc}"
