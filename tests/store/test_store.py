@@ -97,6 +97,23 @@ def test_a_journal_run_resumes_only_what_is_not_done(engine) -> None:  # type: i
     assert restarted.unfinished_runs() == [] and journal.run_status("run-1") == "done"
 
 
+def test_a_run_is_held_by_the_process_that_began_it_and_its_first_change_is_in_doubt_if_it_died(
+    engine,
+) -> None:  # type: ignore[no-untyped-def]
+    journal = SqlJournal(engine)
+    changes = [CreateGroup("gt-x-membres"), AddMember("gt-x-membres", "nora")]
+    journal.begin("run-1", changes, "claire", None)
+
+    assert journal.fresh("run-1") == changes  # held from memory, by one task only
+    assert journal.fresh("run-1") is None and not journal.claim("run-1")
+    # it died before its first call answered: whether that call reached Nextcloud is unknown
+    restarted = SqlJournal(engine, stale_after=0)
+    assert restarted.fresh("run-1") is None  # another process claims it
+    assert restarted.unfinished_runs() == ["run-1"] and restarted.claim("run-1")
+    assert restarted.started("run-1") == {changes[0].key}
+    assert restarted.pending("run-1") == changes
+
+
 def test_two_decisions_on_one_request_version_cannot_both_be_saved(engine) -> None:  # type: ignore[no-untyped-def]
     repo = RequestRepository(engine)
     now = datetime(2026, 11, 23, tzinfo=UTC)
