@@ -240,17 +240,20 @@ class SqlJournal:
 
     def unfinished_runs(self) -> list[str]:
         """Runs left running by a silent holder, or held here with no task applying them; one cheap
-        indexed query (lib/services/background.py asks every few seconds)."""
+        indexed query (lib/services/background.py asks every few seconds). A run begun here is left
+        to the task that began it, unless it stayed silent since (that task is gone: cancelled
+        between its decision's commit and its first call)."""
         c = journal_runs.c
         mine_idle = c.holder == self.holder
         with reading(self._engine, self._reads) as conn:
             rows = conn.execute(
-                select(c.run_id)
+                select(c.run_id, self._silent().label("silent"))
                 .where(c.status == "running", or_(self._silent(), mine_idle))
                 .order_by(c.created_at)
             ).all()
-        busy = self._busy_here()
-        return [r.run_id for r in rows if r.run_id not in busy]
+        with self._lock:
+            applying, reserved = set(self._applying), set(self._reserved)
+        return [r.run_id for r in rows if r.run_id not in applying and (r.silent or r.run_id not in reserved)]
 
     def open_run_of(self, request_id: int) -> str | None:
         """The newest run of a request that did not finish (failed or interrupted): a retry resumes it."""

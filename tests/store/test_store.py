@@ -114,6 +114,19 @@ def test_a_run_is_held_by_the_process_that_began_it_and_its_first_change_is_in_d
     assert restarted.pending("run-1") == changes
 
 
+def test_a_run_its_task_never_applied_is_resumed_by_its_own_process_once_silent(engine) -> None:  # type: ignore[no-untyped-def]
+    changes = [CreateGroup("gt-x-membres")]
+    live = SqlJournal(engine)
+    live.begin("run-1", changes, "claire", None)
+    assert live.unfinished_runs() == []  # the task that began it applies it
+    gone = SqlJournal(engine, stale_after=0)  # the same process, once that task stayed silent
+    gone.holder = live.holder
+    gone.begin("run-2", changes, "claire", None)
+
+    assert gone.unfinished_runs() == ["run-1", "run-2"] and gone.claim("run-2")
+    assert gone.fresh("run-2") is None  # taken: the task that began it would be refused
+
+
 def test_two_decisions_on_one_request_version_cannot_both_be_saved(engine) -> None:  # type: ignore[no-untyped-def]
     repo = RequestRepository(engine)
     now = datetime(2026, 11, 23, tzinfo=UTC)
