@@ -188,8 +188,9 @@ class _Run:
 
 
 async def _apply_held(gateway: Gateway, run: _Run, held: _Held) -> ApplyResult:
-    """Call Nextcloud for each pending change, already marked running (by ``take``, or by the step
-    that marked the one before it done); stop at the first failure."""
+    """Call Nextcloud for each pending change, already marked running (by ``begin`` or ``take`` for
+    the first, by the step that marked the one before it done for the others); stop at the first
+    failure."""
     applied: list[str] = []
     for i, change in enumerate(held.pending):
         try:

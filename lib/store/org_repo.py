@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from contextvars import ContextVar
 from dataclasses import asdict
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, ScalarSelect, delete, insert, select, update
 
@@ -237,7 +237,25 @@ def _insert_settings(conn: Connection, org: Organisation) -> None:
     conn.execute(insert(org_settings), rows)
 
 
+T = TypeVar("T")
 MAX_ROW_CHANGES = 2000  # beyond this many membership changes, rewriting everything is as quick
+
+
+def _between_common_ends(old: tuple[T, ...], new: tuple[T, ...]) -> tuple[tuple[T, ...], tuple[T, ...]]:
+    """``old`` and ``new`` without the longest start and end they share (the same objects, in order).
+
+    A request's organisation keeps the stored one's memberships in place around the few it changes,
+    so only those are left to compare: sets of 20,000 ids cost 10-30 ms (measured in the approval
+    bench), the walk along both ends 1-2 ms.
+    """
+    n = min(len(old), len(new))
+    start = 0
+    while start < n and old[start] is new[start]:
+        start += 1
+    end = 0
+    while end < n - start and old[-1 - end] is new[-1 - end]:
+        end += 1
+    return old[start : len(old) - end], new[start : len(new) - end]
 
 
 def _write_difference(conn: Connection, stored: Organisation, org: Organisation) -> bool:
@@ -248,9 +266,10 @@ def _write_difference(conn: Connection, stored: Organisation, org: Organisation)
     """
     # By identity first (a request's organisation shares the stored one's memberships), then by value
     # among the few left: hashing 20,000 memberships cost more than the writes saved.
-    old_ids, new_ids = {id(m) for m in stored.memberships}, {id(m) for m in org.memberships}
-    maybe_gone = {m for m in stored.memberships if id(m) not in new_ids}
-    maybe_added = dict.fromkeys(m for m in org.memberships if id(m) not in old_ids)
+    was, now = _between_common_ends(stored.memberships, org.memberships)
+    old_ids, new_ids = {id(m) for m in was}, {id(m) for m in now}
+    maybe_gone = {m for m in was if id(m) not in new_ids}
+    maybe_added = dict.fromkeys(m for m in now if id(m) not in old_ids)
     gone = [m for m in maybe_gone if m not in maybe_added]
     added = [m for m in maybe_added if m not in maybe_gone]
     if len(gone) + len(added) > MAX_ROW_CHANGES:

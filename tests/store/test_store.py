@@ -210,3 +210,23 @@ def test_a_save_of_a_few_changes_writes_only_those_and_reads_back_the_same(tmp_p
     assert statements.count("DELETE") == 1 and statements.count("INSERT") == 1  # not 300 rows again
     again = OrgRepository(engine).load()
     assert set(again.memberships) == set(changed.memberships)
+
+
+def test_a_save_changing_memberships_in_the_middle_writes_only_those(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from lib.core.model import Membership, Organisation, Role, WorkingGroup
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'o.sqlite3'}")
+    migrate(engine)
+    repo = OrgRepository(engine)
+    people = tuple(Membership("com", f"u{i}", Role.CONTRIBUTOR) for i in range(300))
+    repo.save(Organisation("Coop", (WorkingGroup("com", "Communication"),), people))
+    stored = repo.load().memberships
+    same_again = Membership("com", "u150", Role.CONTRIBUTOR)  # another object, the same membership
+    middle = (*stored[:150], same_again, Membership("com", "u151", Role.READER), *stored[152:])
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda c, cur, st, *a: statements.append(st.split()[0]))
+
+    repo.save(replace(repo.load(), memberships=middle), expected_version=repo.version())
+
+    assert statements.count("DELETE") == 1 and statements.count("INSERT") == 1  # u151's role only
+    assert set(OrgRepository(engine).load().memberships) == set(middle)
