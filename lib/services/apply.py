@@ -41,6 +41,17 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class Watch:
+    """The organisation while a run is applied: its version now (read afresh) and, when it moved,
+    its filter now. A run checks it at each step, so a change an operator's edit no longer wants is
+    skipped, not applied after the edit read Nextcloud (only the change in flight can slip by)."""
+
+    version: Callable[[], int]
+    wanted: Callable[[], Wanted]
+    since: int | None = None  # the version the run was planned on, when the caller knows it
+
+
 class RunBusy(Exception):
     """Another process (or task) is applying this run now."""
 
@@ -73,6 +84,7 @@ async def apply_plan(
     request_id: int | None = None,
     unit: Callable[[], AbstractContextManager[object]] = nullcontext,
     wanted: Callable[[], Wanted] | None = None,
+    watch: Watch | None = None,
     heartbeat_every: float = HEARTBEAT_EVERY,
 ) -> ApplyResult:
     """Apply what the journal still holds for ``run_id``; calling again resumes a failed run.
@@ -84,9 +96,11 @@ async def apply_plan(
     ``wanted``: when resuming or retrying, gives the organisation's filter once the run is held (not
     before: a save in between would be missed); changes it refuses are skipped, the organisation
     changed meanwhile (a person whose access was revoked after the run stopped is not added back).
+    ``watch``: at each step, the changes left that an edit saved meanwhile no longer wants are
+    skipped too (:class:`Watch`).
     Raises RunBusy when another process applies the run, RunTakenOver when one took it over.
     """
-    run = _Run(journal, audit, unit, actor, run_id, request_id)
+    run = _Run(journal, audit, unit, actor, run_id, request_id, watch, seen=watch.since if watch else None)
     try:
         fresh = run.fresh() if plan_changes is None else None  # begun in the caller's transaction
         held = fresh if fresh is not None else await _off_loop(run.take, plan_changes, wanted)
@@ -110,7 +124,6 @@ class _Held:
     pending: list[Change] = field(default_factory=list)
     started: set[str] = field(default_factory=set)  # begun and never finished: their outcome is unknown
     doubt: set[Change] | None = None  # a resumed run's: other runs may have applied them meanwhile
-    skipped: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -123,7 +136,10 @@ class _Run:
     actor: str
     run_id: str
     request_id: int | None
+    watch: Watch | None = None
     held: bool = False  # claimed by this task: released at the end, whatever happens
+    seen: int | None = None  # the organisation's version the changes left were last checked against
+    skipped: list[str] = field(default_factory=list)  # no longer wanted, marked and audited
 
     def take(self, changes: Sequence[Change] | None, wanted: Callable[[], Wanted] | None) -> _Held:
         """Journal the run (unless it exists) and claim it; skip what is no longer wanted; mark the
@@ -138,12 +154,14 @@ class _Run:
                 return _Held()
             raise RunBusy(run_id)
         self.held = True
-        skipped = self._skip_unwanted(wanted()) if wanted else []
+        if wanted:
+            self.seen = self.watch.version() if self.watch else None
+            self._skip(journal.pending(run_id), wanted())
         started = journal.started(run_id)
         pending = journal.pending(run_id)
         if pending:
             journal.mark_running(run_id, pending[0])
-        return _Held(pending, started, None if wanted is None else set(pending), skipped)
+        return _Held(pending, started, None if wanted is None else set(pending))
 
     def fresh(self) -> _Held | None:
         """A run this process began and nobody applied yet: held with no database trip, its first
@@ -154,28 +172,39 @@ class _Run:
         self.held = True
         return _Held(changes)
 
-    def _skip_unwanted(self, wanted: Wanted) -> list[str]:
-        """Mark "skipped" (and audit) the pending changes the organisation no longer wants."""
-        skipped = []
-        for change in self.journal.pending(self.run_id):
+    def _skip(self, changes: list[Change], wanted: Wanted) -> list[Change]:
+        """Mark "skipped" (and audit) those of ``changes`` the organisation no longer wants; the others."""
+        kept = []
+        for change in changes:
             if wanted(change):
+                kept.append(change)
                 continue
             with self.unit():
                 self.journal.mark_skipped(self.run_id, change, SKIP_REASON)
                 self._audit("nextcloud.skip", change, reason=SKIP_REASON)
-            skipped.append(str(change))
-        if skipped:
-            log.info("Plan run %s: %d change(s) no longer wanted, skipped", self.run_id, len(skipped))
-        return skipped
+            self.skipped.append(str(change))
+            log.info("Plan run %s: %s no longer wanted, skipped", self.run_id, change)
+        return kept
 
-    def done(self, change: Change, answer: str, following: Change | None) -> None:
-        """``change`` done and audited, and ``following`` marked running, in one transaction (its call
-        comes after the commit: write-ahead still)."""
+    def _still_wanted(self, rest: list[Change]) -> list[Change]:
+        """``rest`` without what an edit saved since the last look no longer wants (``watch``)."""
+        if self.watch is None or not rest:
+            return rest
+        now = self.watch.version()
+        moved = self.seen is not None and now != self.seen
+        self.seen = now  # the first look: the version the run is applied against
+        return self._skip(rest, self.watch.wanted()) if moved else rest
+
+    def done(self, change: Change, answer: str, rest: list[Change]) -> list[Change]:
+        """``change`` done and audited, and the first of ``rest`` still wanted marked running, in one
+        transaction (its call comes after the commit: write-ahead still); returns what is left."""
+        rest = self._still_wanted(rest)
         with self.unit():
             self.journal.mark_done(self.run_id, change, answer)
             self._audit("nextcloud.apply", change, answer=answer)
-            if following is not None:
-                self.journal.mark_running(self.run_id, following)
+            if rest:
+                self.journal.mark_running(self.run_id, rest[0])
+        return rest
 
     def failed(self, change: Change, error: str) -> None:
         log.warning("Plan run %s stopped: %s", self.run_id, error)
@@ -192,21 +221,22 @@ async def _apply_held(gateway: Gateway, run: _Run, held: _Held) -> ApplyResult:
     the first, by the step that marked the one before it done for the others); stop at the first
     failure."""
     applied: list[str] = []
-    for i, change in enumerate(held.pending):
+    rest = list(held.pending)
+    while rest:
+        change, rest = rest[0], rest[1:]
         try:
             in_doubt = change.key in held.started or (held.doubt is not None and change in held.doubt)
             answer = await gateway.apply(change, in_doubt=in_doubt)
         except NextcloudError as exc:
             error = _describe(change, exc)
             await _off_loop(run.failed, change, error)
-            return ApplyResult(run.run_id, applied, str(change), error, held.skipped)
+            return ApplyResult(run.run_id, applied, str(change), error, run.skipped)
         except Exception as exc:
             await _off_loop(run.failed, change, f"{change}: {exc!r}")
             raise
-        following = held.pending[i + 1] if i + 1 < len(held.pending) else None
-        await _off_loop(run.done, change, answer, following)
+        rest = await _off_loop(run.done, change, answer, rest)
         applied.append(str(change))
-    return ApplyResult(run.run_id, applied, skipped=held.skipped)
+    return ApplyResult(run.run_id, applied, skipped=run.skipped)
 
 
 async def _keep_beating(journal: Journal, run_id: str, every: float) -> None:
@@ -258,6 +288,7 @@ async def resume_unfinished(
     audit: AuditLog,
     *,
     wanted: Callable[[], Wanted] | None = None,
+    watch: Watch | None = None,
     unit: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> list[ApplyResult]:
     """Finish every run whose holder died, in the order they were begun.
@@ -281,6 +312,7 @@ async def resume_unfinished(
                     run_id=run_id,
                     unit=unit,
                     wanted=wanted,
+                    watch=watch,
                 )
             )
         except RunBusy:

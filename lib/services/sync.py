@@ -22,7 +22,7 @@ from lib.core.safety import check
 from lib.core.state import NextcloudState
 from lib.core.still_wanted import still_wanted
 
-from .apply import ApplyResult, apply_plan
+from .apply import ApplyResult, Watch, apply_plan
 from .context import Context
 from .memo import Memo
 from .plan_text import PlanText, plan_text
@@ -98,6 +98,7 @@ class SyncService:
         self._desired: Memo[NextcloudState] = Memo(4)  # the organisation, and a few with a request in it
         self._views: Memo[Snapshot] = Memo()
         self._scopes: Memo[Scope] = Memo()
+        self._planned: dict[str, int] = {}  # run begun by ``save`` -> the version it was planned on
 
     def desired(self, org: Organisation) -> NextcloudState:
         """The compiled organisation, kept while the organisation and the day stay the same."""
@@ -110,6 +111,15 @@ class SyncService:
         self.ctx.orgs.begin_request()  # as it is now, not as this request first read it
         desired = self.desired(self.ctx.org())
         return lambda change: still_wanted(change, desired)
+
+    def version_now(self) -> int:
+        """The organisation's version in the database now (not as this request first read it)."""
+        self.ctx.orgs.begin_request()
+        return self.ctx.orgs.version()
+
+    def watch(self, since: int | None = None) -> Watch:
+        """What a run checks at each step: an edit saved meanwhile skips the changes it undoes."""
+        return Watch(self.version_now, self.wanted, since)
 
     async def snapshot(self, org: Organisation | None = None) -> Snapshot:
         """Read Nextcloud now; a reading for the stored organisation is kept for the pages."""
@@ -200,12 +210,15 @@ class SyncService:
         run_id = f"request-{request_id}-{new_run_id()}" if request_id is not None else new_run_id()
         with self.ctx.unit():
             if after is None:  # unchanged (a repair): ``version`` is not needed
-                within(self.ctx.orgs.version())
+                saved = self.ctx.orgs.version()
+                within(saved)
             else:
                 assert version is not None, "an organisation is saved over the version it was edited from"
-                within(version + 1)  # the save refuses any other version
+                saved = version + 1
+                within(saved)  # the save refuses any other version
                 self.ctx.orgs.save(after, expected_version=version)
             self.ctx.journal.begin(run_id, changes, actor, request_id)
+        self._planned[run_id] = saved
         return run_id
 
     async def commit(
@@ -293,6 +306,7 @@ class SyncService:
                 request_id=request_id,
                 unit=ctx.unit,
                 wanted=self.wanted if again else None,
+                watch=self.watch(self._planned.pop(run_id, None)),
             )
         except BaseException:  # Nextcloud left half-changed: the next page view reads it again
             self.readings.forget()

@@ -260,6 +260,37 @@ async def test_a_retried_run_does_not_add_back_someone_whose_access_was_revoked_
     assert sorted(skips) == ["add p0002 to gt-atelier-membres", "add p0003 to gt-atelier-membres"]
 
 
+async def test_a_run_skips_the_additions_an_edit_saved_while_it_runs_no_longer_wants(
+    setup: Setup, workers: list[Governance]
+) -> None:
+    """An operator's edit on another worker, saved during the approval's first Nextcloud call: the
+    edit read Nextcloud before the run added p0003, so only the run can leave p0003 out."""
+    gov, other = setup.worker(), setup.worker()
+    workers.extend([gov, other])
+    uids = faults.people(4)
+    rid, checksum = await submit_addition(gov, uids)
+    gateway = gov.ctx.gateway
+    apply = gateway.apply
+    edited: list[int] = []
+
+    async def edit_during_the_first_call(change: Change, *, in_doubt: bool = False) -> str:
+        if not edited:
+            version, org = other.orgs.version(), other.org()
+            leaving = replace(org, memberships=tuple(m for m in org.memberships if m.user != "p0003"))
+            await other.sync.apply("op1", org=leaving, version=version, confirmed=True)
+            edited.append(version)
+        return await apply(change, in_doubt=in_doubt)
+
+    gateway.apply = edit_during_the_first_call  # type: ignore[method-assign]
+    final = await gov.requests.approve(actor_for(gov.org(), "op0", today=faults.TODAY), rid, checksum)
+
+    assert edited and final.state is RequestState.APPLIED
+    assert "p0003" not in contributors(setup.standin)
+    assert set(uids) - {"p0003"} <= contributors(setup.standin)
+    skips = [(e.actor, e.subject) for e in gov.audit.entries() if e.action == "nextcloud.skip"]
+    assert skips == [("op0", "add p0003 to gt-atelier-membres")]
+
+
 # ---- the bench in small -------------------------------------------------------------------------
 
 
