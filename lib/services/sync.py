@@ -218,7 +218,8 @@ class SyncService:
                 within(saved)  # the save refuses any other version
                 self.ctx.orgs.save(after, expected_version=version)
             self.ctx.journal.begin(run_id, changes, actor, request_id)
-        self._planned[run_id] = saved
+        if changes:  # ``run`` applies it (none: nothing to apply, nothing to keep)
+            self._planned[run_id] = saved
         return run_id
 
     async def commit(
