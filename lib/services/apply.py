@@ -83,8 +83,8 @@ async def apply_plan(
     run_id: str,
     request_id: int | None = None,
     unit: Callable[[], AbstractContextManager[object]] = nullcontext,
-    wanted: Callable[[], Wanted] | None = None,
     watch: Watch | None = None,
+    again: bool = False,
     heartbeat_every: float = HEARTBEAT_EVERY,
 ) -> ApplyResult:
     """Apply what the journal still holds for ``run_id``; calling again resumes a failed run.
@@ -93,17 +93,17 @@ async def apply_plan(
     caller knows it does (begun in the caller's transaction, or resumed).
     ``unit`` opens one database transaction (lib/store/unit.py): a change marked done, its audit
     entry and the next change marked running are written together, in one trip to a worker thread.
-    ``wanted``: when resuming or retrying, gives the organisation's filter once the run is held (not
-    before: a save in between would be missed); changes it refuses are skipped, the organisation
-    changed meanwhile (a person whose access was revoked after the run stopped is not added back).
     ``watch``: at each step, the changes left that an edit saved meanwhile no longer wants are
-    skipped too (:class:`Watch`).
+    skipped (:class:`Watch`). ``again`` (a run resumed or retried): with a watch, every pending change
+    is checked once the run is held (not before: a save in between would be missed), the
+    organisation may have changed since it stopped (a person whose access was revoked meanwhile is
+    not added back).
     Raises RunBusy when another process applies the run, RunTakenOver when one took it over.
     """
     run = _Run(journal, audit, unit, actor, run_id, request_id, watch, seen=watch.since if watch else None)
     try:
         fresh = run.fresh() if plan_changes is None else None  # begun in the caller's transaction
-        held = fresh if fresh is not None else await _off_loop(run.take, plan_changes, wanted)
+        held = fresh if fresh is not None else await _off_loop(run.take, plan_changes, again)
         if not run.held:  # the run is done: nothing left to apply
             return ApplyResult(run_id)
         beating = asyncio.create_task(_keep_beating(journal, run_id, heartbeat_every))
@@ -141,7 +141,7 @@ class _Run:
     seen: int | None = None  # the organisation's version the changes left were last checked against
     skipped: list[str] = field(default_factory=list)  # no longer wanted, marked and audited
 
-    def take(self, changes: Sequence[Change] | None, wanted: Callable[[], Wanted] | None) -> _Held:
+    def take(self, changes: Sequence[Change] | None, again: bool) -> _Held:
         """Journal the run (unless it exists) and claim it; skip what is no longer wanted; mark the
         first change running (write-ahead: committed before Nextcloud is called)."""
         journal, run_id = self.journal, self.run_id
@@ -154,14 +154,15 @@ class _Run:
                 return _Held()
             raise RunBusy(run_id)
         self.held = True
-        if wanted:
-            self.seen = self.watch.version() if self.watch else None
-            self._skip(journal.pending(run_id), wanted())
+        watch = self.watch if again else None  # a run taken up again: every change checked first
+        if watch is not None:
+            self.seen = watch.version()
+            self._skip(journal.pending(run_id), watch.wanted())
         started = journal.started(run_id)
         pending = journal.pending(run_id)
         if pending:
             journal.mark_running(run_id, pending[0])
-        return _Held(pending, started, None if wanted is None else set(pending))
+        return _Held(pending, started, None if watch is None else set(pending))
 
     def fresh(self) -> _Held | None:
         """A run this process began and nobody applied yet: held with no database trip, its first
@@ -287,14 +288,13 @@ async def resume_unfinished(
     journal: Journal,
     audit: AuditLog,
     *,
-    wanted: Callable[[], Wanted] | None = None,
     watch: Watch | None = None,
     unit: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> list[ApplyResult]:
     """Finish every run whose holder died, in the order they were begun.
 
     The journal keeps each run's changes, so nothing is passed on but the run;
-    ``wanted`` gives the current organisation's filter (built again for each run once it is held:
+    ``watch`` gives the current organisation's filter (built again for each run once it is held:
     the organisation may change while an earlier run is resumed). The audit names the system as the
     actor of the resumed part. A run another process took first is left to it.
     """
@@ -311,8 +311,8 @@ async def resume_unfinished(
                     actor=RESUME_ACTOR,
                     run_id=run_id,
                     unit=unit,
-                    wanted=wanted,
                     watch=watch,
+                    again=True,
                 )
             )
         except RunBusy:

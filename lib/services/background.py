@@ -72,7 +72,7 @@ async def resume_and_settle(requests: RequestService) -> list[ApplyResult]:
         try:
             await sync.snapshot()  # tells the gateway which groups the app owns before it resumes
             results = await resume_unfinished(
-                ctx.gateway, ctx.journal, ctx.audit, wanted=sync.wanted, watch=sync.watch(), unit=ctx.unit
+                ctx.gateway, ctx.journal, ctx.audit, watch=sync.watch(), unit=ctx.unit
             )
         except NextcloudError as exc:  # unreachable: the runs stay resumable, the next look tries again
             log.warning("resuming interrupted runs failed: %s", exc)

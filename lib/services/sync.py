@@ -306,8 +306,8 @@ class SyncService:
                 run_id=run_id,
                 request_id=request_id,
                 unit=ctx.unit,
-                wanted=self.wanted if again else None,
                 watch=self.watch(self._planned.pop(run_id, None)),
+                again=again,
             )
         except BaseException:  # Nextcloud left half-changed: the next page view reads it again
             self.readings.forget()

@@ -13,7 +13,7 @@ import pytest
 from lib.core.changes import AddMember, Change
 from lib.core.faults import NextcloudError
 from lib.core.ports import Gateway
-from lib.services.apply import apply_plan, resume_unfinished
+from lib.services.apply import Watch, apply_plan, resume_unfinished
 from tests.fakes import FakeAudit, FakeJournal
 
 CHANGES = [AddMember("gt-x", "nora"), AddMember("gt-x", "omar"), AddMember("gt-x", "paul")]
@@ -104,7 +104,8 @@ async def test_every_journal_step_of_a_run_and_its_resumption_is_written_off_the
         run_id="r1",
         heartbeat_every=0.01,
     )
-    [resumed] = await resume_unfinished(nextcloud(), journal, audit, wanted=lambda: lambda c: c != CHANGES[2])
+    still = Watch(version=lambda: 1, wanted=lambda: lambda c: c != CHANGES[2])
+    [resumed] = await resume_unfinished(nextcloud(), journal, audit, watch=still)
 
     assert not first.ok and resumed.ok and resumed.skipped == ["add paul to gt-x"]
     assert audit.actions() == [
