@@ -266,12 +266,9 @@ class RequestService:
         req = self.get(rid)
         require(can_withdraw_invitation(actor, req))
 
-        def record() -> AccessRequest:
-            changed = self.save(machine.withdraw_invitation(req, email, actor.uid, self.now()), req)
-            self._audit(actor.uid, "request.invitation_withdrawn", changed, {"email": email.strip()})
-            return changed
-
-        changed = await self._write(record)
+        withdrawn = machine.withdraw_invitation(req, email, actor.uid, self.now())
+        detail: dict[str, object] = {"email": email.strip()}
+        changed = await self._record(req, withdrawn, actor.uid, "request.invitation_withdrawn", detail)
         if changed.state is RequestState.CANCELLED:
             await self._retract(changed)
         elif changed.state is RequestState.APPROVED:
@@ -302,13 +299,7 @@ class RequestService:
         require(can_decide(actor, req))
         approved = machine.approve(req, actor.uid, self.now(), checksum)  # refuses now what may not be
         if approved.state is RequestState.AWAITING_ACCOUNT:
-
-            def record() -> AccessRequest:
-                saved = self.save(approved, req)
-                self._audit(actor.uid, "request.approved", saved, {"checksum": checksum})
-                return saved
-
-            saved = await self._write(record)
+            saved = await self._record(req, approved, actor.uid, "request.approved", {"checksum": checksum})
             await self._retract(saved)
             return saved
 
@@ -435,20 +426,13 @@ class RequestService:
         except Exception as exc:  # Nextcloud unreachable after retries: the journal keeps the run
             log.warning("applying request %s failed: %s", applying.id, exc)
             ok, error = False, str(exc)
-
-        def record() -> AccessRequest:
-            if ok:
-                final = self.save(machine.mark_applied(applying, actor, self.now()), applying)
-                self._audit(actor, "request.applied", final)
-            else:
-                final = self.save(machine.mark_failed(applying, actor, self.now(), error), applying)
-                self._audit(actor, "request.failed", final, {"error": error})
-            return final
-
-        final = await self._write(record)
         if ok:
+            applied = machine.mark_applied(applying, actor, self.now())
+            final = await self._record(applying, applied, actor, "request.applied")
             await self._notify_outcome(final)
         else:
+            failed = machine.mark_failed(applying, actor, self.now(), error)
+            final = await self._record(applying, failed, actor, "request.failed", {"error": error})
             await self._notify_failure(final)
         return final
 
@@ -461,13 +445,11 @@ class RequestService:
         )
         require(decide)
 
-        def record() -> AccessRequest:
-            rejected = self.save(machine.reject(req, actor.uid, self.now(), reason), req)
-            self._audit(actor.uid, "request.rejected", rejected, {"reason": rejected.reason})
-            return rejected
-
+        rejecting = machine.reject(req, actor.uid, self.now(), reason)
         try:
-            rejected = await self._write(record)
+            rejected = await self._record(
+                req, rejecting, actor.uid, "request.rejected", {"reason": rejecting.reason}
+            )
         except AlreadyDecided:
             self._decided_meanwhile(req, lambda now: machine.reject(now, actor.uid, self.now(), reason))
             raise
@@ -479,38 +461,25 @@ class RequestService:
         req = self.get(rid)
         require(can_cancel(actor, req))
 
-        def record() -> AccessRequest:
-            cancelled = self.save(machine.cancel(req, actor.uid, self.now()), req)
-            self._audit(actor.uid, "request.cancelled", cancelled)
-            return cancelled
-
-        cancelled = await self._write(record)
+        cancelled = await self._record(
+            req, machine.cancel(req, actor.uid, self.now()), actor.uid, "request.cancelled"
+        )
         await self._retract(cancelled)
         return cancelled
 
     async def accept_join(self, actor: Actor, rid: int) -> AccessRequest:
         req = self.get(rid)
         require(can_accept_join(actor, req))
-
-        def record() -> AccessRequest:
-            accepted = self.save(machine.facilitator_accept(req, actor.uid, self.now()), req)
-            self._audit(actor.uid, "request.accepted_by_facilitator", accepted)
-            return accepted
-
-        accepted = await self._write(record)
+        accepting = machine.facilitator_accept(req, actor.uid, self.now())
+        accepted = await self._record(req, accepting, actor.uid, "request.accepted_by_facilitator")
         await self.notify_operators(accepted)
         return accepted
 
     async def object_to(self, actor: Actor, rid: int, reason: str) -> AccessRequest:
         req = self.get(rid)
         require(can_object(actor, req, self.now()))
-
-        def record() -> AccessRequest:
-            objected = self.save(machine.object_to(req, actor.uid, self.now(), reason), req)
-            self._audit(actor.uid, "request.objection", objected, {"reason": reason})
-            return objected
-
-        objected = await self._write(record)
+        objecting = machine.object_to(req, actor.uid, self.now(), reason)
+        objected = await self._record(req, objecting, actor.uid, "request.objection", {"reason": reason})
         await self.notify_operators(objected)
         return objected
 
@@ -534,6 +503,24 @@ class RequestService:
         if run_id is None:  # stopped before its journal was written: plan and apply it now
             return await self.apply_approved(retried, actor.uid)
         return await self._run(retried, actor.uid, run_id, again=True)
+
+    async def _record(
+        self,
+        old: AccessRequest,
+        new: AccessRequest,
+        actor: str,
+        action: str,
+        detail: dict[str, object] | None = None,
+    ) -> AccessRequest:
+        """``new`` saved over ``old`` with its audit entry (``action``, ``detail``): both or neither,
+        in a worker thread. AlreadyDecided when someone saved the request meanwhile."""
+
+        def record() -> AccessRequest:
+            saved = self.save(new, old)
+            self._audit(actor, action, saved, detail)
+            return saved
+
+        return await self._write(record)
 
     async def _write(self, work: Callable[[], T]) -> T:
         """``work`` (database writes, in one unit of work) in a worker thread: the event loop keeps
